@@ -1,0 +1,70 @@
+"""What every action shares: the store-backed answers and polite failure handling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.answers import Answers
+from bot.store.queries import KnowledgeNotLoaded
+from bot.store.session import StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+ANSWERS = Answers()
+
+OFFERED_SLOT = "booking_offered"
+PENDING_SLOT = "booking_offer_pending"
+OFFER_BUTTONS = [
+    {"title": "Yes, book a first session", "payload": "/affirm"},
+    {"title": "No, thanks", "payload": "/deny"},
+]
+
+T = TypeVar("T")
+
+
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """Run blocking store code off the event loop."""
+    return await asyncio.to_thread(function, *args)
+
+
+class StoreAction(Action, ABC):
+    """An action that reads the store; if the store fails, the client gets an apology."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            return await self.respond(dispatcher, tracker, domain)
+        except (StoreUnavailable, KnowledgeNotLoaded) as error:
+            # Only the error type: messages and slots may hold health details.
+            logger.warning("%s: store unavailable (%s)", self.name(), type(error).__name__)
+            dispatcher.utter_message(text=ANSWERS.unavailable())
+            return []
+
+    @abstractmethod
+    async def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Send the reply and return the events."""
+
+
+async def offer_booking_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """After an answer: offer a first session once per conversation.
+
+    An offer that was left unanswered lapses with the next answer, so a later
+    "yes" is not mistaken for accepting it.
+    """
+    if not tracker.get_slot(OFFERED_SLOT):
+        dispatcher.utter_message(text=await in_thread(ANSWERS.booking_offer), buttons=OFFER_BUTTONS)
+        return [SlotSet(OFFERED_SLOT, True), SlotSet(PENDING_SLOT, True)]
+    if tracker.get_slot(PENDING_SLOT):
+        return [SlotSet(PENDING_SLOT, False)]
+    return []

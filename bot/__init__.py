@@ -1,0 +1,1 @@
+"""Facial acupuncture clinic assistant: knowledge store, NLU components, CLI."""

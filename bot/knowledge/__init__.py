@@ -1,0 +1,1 @@
+"""The clinic's human-edited knowledge (YAML) and its loading into the store."""

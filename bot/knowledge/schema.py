@@ -1,0 +1,125 @@
+"""What a knowledge file may contain, checked before anything touches the store."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Extra, conint, constr, root_validator, validator
+
+from bot.store.models import Verdict
+
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+Key = constr(regex=KEY_PATTERN, max_length=64)
+NonEmpty = constr(strip_whitespace=True, min_length=1)
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        anystr_strip_whitespace = True
+
+
+class OpeningHoursSpec(_Strict):
+    day: Literal[WEEKDAYS]  # type: ignore[valid-type]
+    opens: time
+    closes: time
+
+    @root_validator(skip_on_failure=True)
+    def _closes_after_opening(cls, values):
+        if values["closes"] <= values["opens"]:
+            raise ValueError("'closes' must be later than 'opens'")
+        return values
+
+    @property
+    def weekday(self) -> int:
+        return WEEKDAYS.index(self.day)
+
+
+class ClinicSpec(_Strict):
+    name: NonEmpty
+    address: NonEmpty
+    phone: NonEmpty
+    email: NonEmpty
+    website: str | None = None
+    privacy_url: str | None = None
+    timezone: NonEmpty
+    country: constr(regex=r"^[A-Z]{2}$")
+    currency: constr(regex=r"^[A-Z]{3}$")
+    emergency_number: NonEmpty
+    urgent_advice_number: str | None = None
+    opening_hours: list[OpeningHoursSpec]
+
+    @validator("timezone")
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/London)") from None
+        return value
+
+    @validator("opening_hours")
+    def _one_entry_per_day(cls, hours: list[OpeningHoursSpec]) -> list[OpeningHoursSpec]:
+        days = [entry.day for entry in hours]
+        repeated = sorted({day for day in days if days.count(day) > 1})
+        if repeated:
+            raise ValueError(f"each day may appear once; repeated: {', '.join(repeated)}")
+        return hours
+
+
+class TopicSpec(_Strict):
+    key: Key
+    intent: constr(regex=KEY_PATTERN) | None = None
+    title: NonEmpty
+    answer: NonEmpty
+    health_claim: bool
+    sources: list[NonEmpty] = []
+
+    @root_validator(skip_on_failure=True)
+    def _health_claims_have_sources(cls, values):
+        if values["health_claim"] and not values["sources"]:
+            raise ValueError("a health claim needs at least one entry under 'sources'")
+        return values
+
+
+class ConditionSpec(_Strict):
+    key: Key
+    name: NonEmpty
+    verdict: Verdict
+    advice: NonEmpty
+    sources: list[NonEmpty] = []
+    synonyms: list[NonEmpty]
+
+    @validator("synonyms")
+    def _normalise_synonyms(cls, phrases: list[str]) -> list[str]:
+        if not phrases:
+            raise ValueError("list at least one phrase people type for this condition")
+        # Matching is case-insensitive and whitespace-tolerant, so store the canonical form.
+        return [re.sub(r"\s+", " ", phrase.lower()) for phrase in phrases]
+
+
+class TreatmentSpec(_Strict):
+    key: Key
+    name: NonEmpty
+    description: str = ""
+    duration_minutes: conint(gt=0, le=600)
+    price: constr(regex=r"^\d{1,6}(\.\d{2})?$")
+    first_session: bool = False
+
+    @property
+    def price_minor(self) -> int:
+        whole, _, fraction = self.price.partition(".")
+        return int(whole) * 100 + int(fraction or 0)
+
+
+class KnowledgeFile(_Strict):
+    """One YAML file: any of the four sections."""
+
+    clinic: ClinicSpec | None = None
+    topics: list[TopicSpec] = []
+    conditions: list[ConditionSpec] = []
+    treatments: list[TreatmentSpec] = []

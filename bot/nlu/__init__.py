@@ -1,0 +1,1 @@
+"""NLU pieces: the spaCy condition matcher and the Rasa graph components around it."""

@@ -1,0 +1,184 @@
+"""Rasa graph components: the condition entity extractor and the emergency override.
+
+These are the only NLU classes that touch Rasa's plugin API; the logic they
+wrap lives in bot.nlu.conditions and bot.safety and is tested on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot import safety
+from bot.knowledge.loader import read_knowledge_dir
+from bot.nlu.conditions import ConditionMatcher
+
+CONDITION_ENTITY = "condition"
+EMERGENCY_INTENT = "emergency"
+SYNONYMS_FILE = "condition_synonyms.json"
+
+
+def _condition_synonyms(knowledge_dir: str | None) -> dict[str, list[str]]:
+    bundle = read_knowledge_dir(Path(knowledge_dir) if knowledge_dir else None)
+    return {condition.key: condition.synonyms for condition in bundle.conditions}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Extracts `condition` entities whose value is the store's canonical condition key.
+
+    Training reads the synonyms from the knowledge files and keeps them in the
+    model, so a trained model needs neither the files nor the database.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # None: the KNOWLEDGE_DIR setting (data/knowledge by default).
+        return {"knowledge_dir": None}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        synonyms: dict[str, list[str]] | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._synonyms = synonyms or {}
+        self._matcher = ConditionMatcher(self._synonyms) if synonyms else None
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ConditionEntityExtractor:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Retrain when the synonyms change, even if the NLU data did not."""
+        synonyms = _condition_synonyms(config.get("knowledge_dir"))
+        return hashlib.sha256(json.dumps(synonyms, sort_keys=True).encode()).hexdigest()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._synonyms = _condition_synonyms(self._config["knowledge_dir"])
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / SYNONYMS_FILE).write_text(json.dumps(self._synonyms), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ConditionEntityExtractor:
+        with model_storage.read_from(resource) as directory:
+            synonyms = json.loads((directory / SYNONYMS_FILE).read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, synonyms)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._matcher is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            found = [
+                {
+                    ENTITY_ATTRIBUTE_TYPE: CONDITION_ENTITY,
+                    ENTITY_ATTRIBUTE_START: mention.start,
+                    ENTITY_ATTRIBUTE_END: mention.end,
+                    ENTITY_ATTRIBUTE_VALUE: mention.key,
+                    "text": mention.text,
+                }
+                for mention in self._matcher.find(text)
+            ]
+            if found:
+                message.set(
+                    ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found),
+                    add_to_output=True,
+                )
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EmergencyIntentOverride(GraphComponent):
+    """Makes emergencies win over any classifier, and side-effect questions never count.
+
+    Put it last in the pipeline (after FallbackClassifier): a message that
+    reports an emergency becomes `emergency` with confidence 1, however unsure
+    the classifier was; a question *about* symptoms ("will I be swollen
+    after?") that the classifier took for an emergency falls back to its next
+    best intent.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmergencyIntentOverride:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            urgency = safety.classify(text)
+            predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if urgency is safety.Urgency.EMERGENCY:
+                _set_intent(message, EMERGENCY_INTENT, 1.0)
+            elif urgency is safety.Urgency.HYPOTHETICAL and predicted == EMERGENCY_INTENT:
+                ranking = [
+                    entry
+                    for entry in message.get(INTENT_RANKING_KEY) or []
+                    if entry[INTENT_NAME_KEY] != EMERGENCY_INTENT
+                ]
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                if ranking:
+                    message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        return messages
+
+
+def _set_intent(message: Message, name: str, confidence: float) -> None:
+    intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
+    ranking = [
+        entry
+        for entry in message.get(INTENT_RANKING_KEY) or []
+        if entry[INTENT_NAME_KEY] != name
+    ]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)

@@ -1,0 +1,1 @@
+"""The treatment knowledge store: SQLAlchemy models, sessions and read queries."""

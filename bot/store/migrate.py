@@ -1,0 +1,27 @@
+"""Run Alembic migrations from code (used by `clinic db upgrade` and tests)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+
+from bot.settings import PROJECT_ROOT, get_settings
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    url = database_url or get_settings().database_url
+    # ConfigParser treats "%" as interpolation; URL-encoded passwords contain it.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # Our CLI configures logging itself; do not let alembic.ini replace it.
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def upgrade(database_url: str | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str | None, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)

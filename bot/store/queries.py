@@ -1,0 +1,112 @@
+"""Read queries on the knowledge store, returning plain records (no live ORM objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.store.models import ClinicInfo, Condition, OpeningHours, Topic, Treatment, Verdict
+
+
+@dataclass(frozen=True)
+class OpeningSpan:
+    weekday: int  # 0 = Monday
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    address: str
+    phone: str
+    email: str
+    website: str | None
+    privacy_url: str | None
+    timezone: str
+    country: str
+    currency: str
+    emergency_number: str
+    urgent_advice_number: str | None
+    opening_hours: tuple[OpeningSpan, ...]
+
+
+@dataclass(frozen=True)
+class TopicAnswer:
+    key: str
+    title: str
+    answer: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConditionAdvice:
+    key: str
+    name: str
+    verdict: Verdict
+    advice: str
+
+
+@dataclass(frozen=True)
+class TreatmentPrice:
+    key: str
+    name: str
+    description: str
+    duration_minutes: int
+    price_minor: int
+    first_session: bool
+
+
+class KnowledgeNotLoaded(LookupError):
+    """The store is empty: run `clinic knowledge load`."""
+
+
+def get_clinic(session: Session) -> Clinic:
+    info = session.execute(select(ClinicInfo).limit(1)).scalar_one_or_none()
+    if info is None:
+        raise KnowledgeNotLoaded("no clinic details in the store; run `clinic knowledge load`")
+    hours = session.execute(select(OpeningHours).order_by(OpeningHours.weekday)).scalars()
+    return Clinic(
+        name=info.name,
+        address=info.address,
+        phone=info.phone,
+        email=info.email,
+        website=info.website,
+        privacy_url=info.privacy_url,
+        timezone=info.timezone,
+        country=info.country,
+        currency=info.currency,
+        emergency_number=info.emergency_number,
+        urgent_advice_number=info.urgent_advice_number,
+        opening_hours=tuple(OpeningSpan(h.weekday, h.opens, h.closes) for h in hours),
+    )
+
+
+def topic_for_intent(session: Session, intent: str) -> TopicAnswer | None:
+    topic = session.execute(select(Topic).where(Topic.intent == intent)).scalar_one_or_none()
+    if topic is None:
+        return None
+    return TopicAnswer(topic.key, topic.title, topic.answer, tuple(topic.sources or ()))
+
+
+def conditions_by_key(session: Session, keys: list[str]) -> list[ConditionAdvice]:
+    """The conditions with these keys, in the order asked, unknown keys skipped."""
+    rows = session.execute(select(Condition).where(Condition.key.in_(keys))).scalars()
+    found = {row.key: row for row in rows}
+    return [
+        ConditionAdvice(row.key, row.name, Verdict(row.verdict), row.advice)
+        for row in (found[key] for key in dict.fromkeys(keys) if key in found)
+    ]
+
+
+def list_treatments(session: Session) -> list[TreatmentPrice]:
+    rows = session.execute(select(Treatment).order_by(Treatment.position, Treatment.key)).scalars()
+    return [
+        TreatmentPrice(
+            r.key, r.name, r.description, r.duration_minutes, r.price_minor, r.first_session
+        )
+        for r in rows
+    ]

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server; stop both on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+RASA_PORT=${RASA_PORT:-5005}
+BIND=${BIND_ADDRESS:-127.0.0.1}
+
+.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+actions_pid=$!
+trap 'kill $actions_pid 2>/dev/null || true' EXIT INT TERM
+
+cat <<MSG
+
+The clinic assistant is starting (store: ${DATABASE_URL:-var/clinic.db}).
+  Talk to it:  curl -s -XPOST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
+                 -H 'Content-Type: application/json' -d '{"sender":"me","message":"does it hurt?"}'
+  Or chat:     .venv/bin/rasa shell   (in another terminal, while this runs)
+  Stop:        Ctrl-C
+
+MSG
+.venv/bin/rasa run --model models/clinic.tar.gz --endpoints endpoints.yml \
+  --credentials credentials.yml --interface "$BIND" --port "$RASA_PORT" --cors "*"

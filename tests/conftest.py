@@ -1,0 +1,42 @@
+"""Shared fixtures: a real, temporary SQLite store migrated and loaded from data/knowledge."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from bot.knowledge.loader import load_knowledge  # noqa: E402
+from bot.settings import PROJECT_ROOT  # noqa: E402
+from bot.store import migrate  # noqa: E402
+
+KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    """A private copy of the clinic's knowledge files that a test may edit."""
+    copy = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, copy)
+    return copy
+
+
+@pytest.fixture
+def empty_store_url(tmp_path: Path) -> str:
+    """A migrated but empty SQLite store."""
+    url = f"sqlite:///{tmp_path / 'clinic.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def store_url(empty_store_url: str) -> str:
+    """A migrated SQLite store loaded with the clinic's real knowledge files."""
+    load_knowledge(KNOWLEDGE_DIR, empty_store_url)
+    return empty_store_url

@@ -1,0 +1,184 @@
+"""Actions run with real rasa-sdk Trackers against a real temporary store."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import ActionAnswerQuestion
+from actions.booking import ActionBookSession, ActionCloseBookingOffer
+from actions.common import ANSWERS
+from actions.front_desk import ActionEmergencyAdvice, ActionFrontDesk
+from actions.suitability import ActionCheckSuitability
+
+DOMAIN: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def answers_from_test_store(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ANSWERS, "database_url", store_url)
+
+
+def make_tracker(
+    intent: str,
+    text: str = "",
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+) -> Tracker:
+    return Tracker(
+        sender_id="test-user",
+        slots={"booking_offered": False, "booking_offer_pending": False, **(slots or {})},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.99},
+            "intent_ranking": [{"name": intent, "confidence": 0.99}],
+            "entities": entities or [],
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
+    return dispatcher.messages, events
+
+
+def condition(key: str, text: str) -> dict[str, Any]:
+    return {"entity": "condition", "value": key, "start": 0, "end": len(text), "text": text}
+
+
+def test_pain_question_gets_the_stored_answer_and_one_booking_offer():
+    messages, events = run(ActionAnswerQuestion(), make_tracker("ask_pain", "does it hurt"))
+
+    assert "pinch" in messages[0]["text"]
+    assert "book a first session" in messages[1]["text"]
+    assert [b["payload"] for b in messages[1]["buttons"]] == ["/affirm", "/deny"]
+    assert SlotSet("booking_offered", True) in events
+    assert SlotSet("booking_offer_pending", True) in events
+
+
+def test_booking_offer_is_not_repeated_in_the_same_conversation():
+    tracker = make_tracker("ask_safety", slots={"booking_offered": True})
+
+    messages, events = run(ActionAnswerQuestion(), tracker)
+
+    assert len(messages) == 1
+    assert events == []
+
+
+def test_unanswered_offer_lapses_with_the_next_answer():
+    tracker = make_tracker(
+        "ask_frequency", slots={"booking_offered": True, "booking_offer_pending": True}
+    )
+
+    _, events = run(ActionAnswerQuestion(), tracker)
+
+    assert events == [SlotSet("booking_offer_pending", False)]
+
+
+def test_price_answer_lists_prices_from_the_store():
+    messages, _ = run(ActionAnswerQuestion(), make_tracker("ask_price", "how much"))
+
+    assert "£85" in messages[0]["text"]
+    assert "£70" in messages[0]["text"]
+
+
+def test_answer_changes_when_staff_change_the_store(store_url: str):
+    from sqlalchemy import update
+
+    from bot.store.models import Topic
+    from bot.store.session import session_scope
+
+    with session_scope(store_url) as session:
+        session.execute(
+            update(Topic).where(Topic.key == "pain").values(answer="Edited by the front desk.")
+        )
+
+    messages, _ = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
+
+    assert messages[0]["text"] == "Edited by the front desk."
+
+
+def test_warfarin_is_consult_first_never_a_blanket_yes():
+    tracker = make_tracker(
+        "ask_suitability", "im on warfarin", [condition("anticoagulants", "warfarin")]
+    )
+
+    messages, _ = run(ActionCheckSuitability(), tracker)
+
+    reply = messages[0]["text"]
+    assert "talk to the practitioner" in reply
+    assert "suitable" not in reply.lower()
+
+
+def test_two_conditions_get_two_verdicts():
+    tracker = make_tracker(
+        "ask_suitability",
+        "pregnant and had botox",
+        [condition("pregnancy", "pregnant"), condition("recent_botox_fillers", "botox")],
+    )
+
+    messages, _ = run(ActionCheckSuitability(), tracker)
+
+    paragraphs = messages[0]["text"].split("\n\n")
+    assert len(paragraphs) == 3  # one per condition, then the practitioner check
+    assert paragraphs[0].startswith("Pregnan")
+    assert "talk to the practitioner" in paragraphs[0]
+
+
+def test_suitability_without_a_condition_asks_which_one_and_makes_no_offer():
+    messages, events = run(ActionCheckSuitability(), make_tracker("ask_suitability", "am i ok"))
+
+    assert len(messages) == 1
+    assert "Which condition" in messages[0]["text"]
+    assert events == []
+
+
+def test_booking_gives_phone_and_closes_the_offer():
+    tracker = make_tracker("affirm", slots={"booking_offered": True, "booking_offer_pending": True})
+
+    messages, events = run(ActionBookSession(), tracker)
+
+    assert "+44 117 496 0123" in messages[0]["text"]
+    assert SlotSet("booking_offer_pending", False) in events
+
+
+def test_declined_offer_is_closed():
+    _, events = run(ActionCloseBookingOffer(), make_tracker("deny"))
+
+    assert events == [SlotSet("booking_offer_pending", False)]
+
+
+def test_front_desk_reply_gives_a_way_to_reach_a_person():
+    messages, _ = run(ActionFrontDesk(), make_tracker("request_human"))
+
+    assert "hello@stillwater-acupuncture.example" in messages[0]["text"]
+
+
+def test_emergency_advice_starts_with_the_emergency_number():
+    messages, _ = run(ActionEmergencyAdvice(), make_tracker("emergency", "i cant breathe"))
+
+    assert messages[0]["text"].startswith("If this is happening now, please call 999")
+
+
+def test_store_down_gives_an_apology_with_the_last_known_phone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+):
+    run(ActionAnswerQuestion(), make_tracker("ask_pain"))  # the store was reachable once
+    monkeypatch.setattr(ANSWERS, "database_url", f"sqlite:///{tmp_path}/missing/dir/clinic.db")
+
+    messages, events = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
+
+    assert "can't look that up right now" in messages[0]["text"]
+    assert "+44 117 496 0123" in messages[0]["text"]
+    assert events == []
