@@ -25,19 +25,23 @@ _CANT = r"(?:can'?t|cannot|can not|cant|unable to|struggling to|hard to|difficul
 
 # Unmistakable: urgent even when phrased as a question ("is it bad that I can't breathe?").
 _ALWAYS_URGENT = _any(
-    rf"\b{_CANT}\s+(?:breathe?|breathing|get (?:my |a )?breath)",
+    rf"\b{_CANT}\s+(?:breathe?|breathing|get (?:my |a )?breath|swallow)",
+    r"\b(?:barely|hardly) (?:breathe?|breathing)\b|\bdifficulty (?:breathing|breathe)\b",
+    r"\bcatch (?:my|his|her|their) breath\b",
+    r"\bbreathing (?:is )?(?:really |very )?(?:hard|difficult)",
     r"\b(?:not|isn'?t|stopped) breathing\b",
     r"\bshort(?:ness)? of breath\b",
     r"\bgasping\b",
     r"\b(?:throat|airway)\b.{0,25}\b(?:closing|tight|tightening|swell\w*|swollen)\b",
-    r"\b(?:tongue|lips?)\b.{0,25}\b(?:swelling|swelled|swollen|swell(?:ing)? up|puff\w* up)\b",
+    r"\b(?:tongue|toung|tounge|lips?)\b.{0,25}"
+    r"\b(?:swelling|swelled|swollen|swell(?:ing)? up|puff\w* up)\b",
     r"\bswollen (?:lips?|tongue|throat)\b",
-    r"\banaphyla\w*",
-    r"\bchest pains?\b|\bpain in (?:my|his|her|the) chest\b",
+    r"\banaph\w*xis\b|\banaphylactic\b",
+    r"\bchest (?:hurts|is hurting|feels tight|is tight)\b|\bheart attack\b",
     r"\b(?:won'?t|will not|doesn'?t|does not|can'?t|cannot) wake\b",
-    r"\bunconscious\b|\bunresponsive\b",
-    r"\bcollapsed\b",
-    r"\b(?:having|had) a (?:seizure|fit)\b|\bseizing\b",
+    r"\bunconscious\b|\bunresponsive\b|\bnot responding\b",
+    r"\b(?:having|is having) (?:a )?(?:seizure|fit|convulsions?)\b|\bseizing\b|\bconvulsing\b",
+    r"\b(?:he|she|they)(?:'?s| is| are|'re) fitting\b",
     r"\bbleeding\b.{0,30}\b(?:won'?t|will not|doesn'?t|does not|not|can'?t|cannot)\b.{0,10}\bstop",
     r"\b(?:can'?t|cannot|couldn'?t) stop\b.{0,15}\bbleed",
     r"\b(?:call|need|get) an? ambulance\b",
@@ -46,7 +50,9 @@ _ALWAYS_URGENT = _any(
 
 # Urgent when described as happening, not when asked about as a possible side effect.
 _URGENT_IF_HAPPENING = _any(
-    r"\ballergic reaction\b",
+    r"\ball?ergic reac\w*",
+    r"\bchest pains?\b|\bpain in (?:my|his|her|the) chest\b",
+    r"\bcollapsed\b|\bhad a (?:seizure|fit)\b",
     r"\b(?:fainted|passed out|blacked out|keeps? fainting)\b",
     r"\b(?:face|eyes?|cheeks?|neck)\b.{0,30}\b(?:swelling up|swelled up|ballooning|blown up)\b",
     r"\bswelling (?:up|fast|quickly|badly)\b",
@@ -65,6 +71,12 @@ _HYPOTHETICAL = _any(
     r"\bafter(?:wards)?\s*\??\s*$",
 )
 
+# Past history ("I fainted once at the dentist") is a suitability question, not an emergency.
+_HISTORY = _any(
+    r"\b(?:once|years? ago|months? ago|last (?:year|month|time)|as a (?:child|kid|teenager))\b",
+    r"\b(?:in the past|history of|used to|before)\b",
+)
+
 _PRESENT_MARKERS = _any(
     r"\b(?:now|right now|help|urgent|asap|just now)\b",
     r"\b(?:i'?m|im|i am|he'?s|she'?s|it'?s|they'?re)\s+(?:\w+\s+)?\w+ing\b",
@@ -75,7 +87,9 @@ def classify(text: str) -> Urgency:
     """Whether a message reports an emergency, asks about symptoms, or neither."""
     if _ALWAYS_URGENT.search(text):
         return Urgency.EMERGENCY
-    if _HYPOTHETICAL.search(text) and not _PRESENT_MARKERS.search(text):
+    if _PRESENT_MARKERS.search(text):
+        pass
+    elif _HYPOTHETICAL.search(text) or _HISTORY.search(text):
         return Urgency.HYPOTHETICAL
     if _URGENT_IF_HAPPENING.search(text):
         return Urgency.EMERGENCY

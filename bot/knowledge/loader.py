@@ -23,6 +23,7 @@ from bot.knowledge.schema import (
     ClinicSpec,
     ConditionSpec,
     KnowledgeFile,
+    PractitionerSpec,
     TopicSpec,
     TreatmentSpec,
 )
@@ -32,8 +33,10 @@ from bot.store.models import (
     Condition,
     ConditionSynonym,
     OpeningHours,
+    Practitioner,
     Topic,
     Treatment,
+    WorkingHours,
 )
 from bot.store.session import session_scope
 
@@ -55,6 +58,7 @@ class KnowledgeBundle:
     topics: list[TopicSpec]
     conditions: list[ConditionSpec]
     treatments: list[TreatmentSpec]
+    practitioners: list[PractitionerSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -127,10 +131,15 @@ def _parse_file(path: Path) -> tuple[KnowledgeFile, Any]:
     try:
         return KnowledgeFile.parse_obj(document), document
     except ValidationError as error:
-        first = error.errors()[0]
+        # A misspelt key also makes the real key "missing": name the typo first.
+        errors = sorted(error.errors(), key=lambda e: e["type"] != "value_error.extra")
+        first = errors[0]
         location = tuple(part for part in first["loc"] if part != "__root__")
         field_path = ".".join(str(part) for part in location)
-        reason = f"{field_path}: {first['msg']}" if field_path else first["msg"]
+        message = (
+            "unknown field (a typo?)" if first["type"] == "value_error.extra" else first["msg"]
+        )
+        reason = f"{field_path}: {message}" if field_path else message
         raise KnowledgeError(path, _line_of(document, location), reason) from None
 
 
@@ -158,6 +167,7 @@ def read_knowledge_dir(directory: Path | None = None) -> KnowledgeBundle:
     topics: list[TopicSpec] = []
     conditions: list[ConditionSpec] = []
     treatments: list[TreatmentSpec] = []
+    practitioners: list[PractitionerSpec] = []
     path_of: dict[int, Path] = {}
     line_of: dict[int, int | None] = {}
 
@@ -173,6 +183,7 @@ def read_knowledge_dir(directory: Path | None = None) -> KnowledgeBundle:
             ("topics", parsed.topics, topics),
             ("conditions", parsed.conditions, conditions),
             ("treatments", parsed.treatments, treatments),
+            ("practitioners", parsed.practitioners, practitioners),
         ):
             for index, item in enumerate(items):
                 path_of[id(item)] = path
@@ -185,6 +196,7 @@ def read_knowledge_dir(directory: Path | None = None) -> KnowledgeBundle:
     _unique(topics, "intent", path_of, line_of, "topic for intent")
     _unique(conditions, "key", path_of, line_of, "condition key")
     _unique(treatments, "key", path_of, line_of, "treatment key")
+    _unique(practitioners, "key", path_of, line_of, "practitioner key")
     _check_synonyms_unique(conditions, path_of, line_of)
     firsts = [t for t in treatments if t.first_session]
     if len(firsts) != 1:
@@ -194,7 +206,7 @@ def read_knowledge_dir(directory: Path | None = None) -> KnowledgeBundle:
             line_of.get(id(where)),
             f"exactly one treatment needs 'first_session: true' (found {len(firsts)})",
         )
-    return KnowledgeBundle(clinic[0], topics, conditions, treatments)
+    return KnowledgeBundle(clinic[0], topics, conditions, treatments, practitioners)
 
 
 def _check_synonyms_unique(conditions: list[ConditionSpec], path_of: dict, line_of: dict) -> None:
@@ -254,6 +266,30 @@ def _sync_rows(
     return existing
 
 
+def _delete_rows_not_in(
+    session: Session, model: type, key_attribute: str, wanted: set, changes: TableChanges
+) -> None:
+    """Delete rows whose key is no longer wanted (before a cascade could hide them)."""
+    for row in session.execute(select(model)).scalars():
+        if getattr(row, key_attribute) not in wanted:
+            session.delete(row)
+            changes.removed += 1
+    session.flush()
+
+
+def _release_moved_intents(session: Session, topics: list[TopicSpec]) -> None:
+    """Unset intents that move to another topic, so two topics can swap them in one load."""
+    wanted = {topic.key: topic.intent for topic in topics}
+    moved = [
+        row
+        for row in session.execute(select(Topic)).scalars()
+        if row.intent is not None and wanted.get(row.key) != row.intent
+    ]
+    for row in moved:
+        row.intent = None
+    session.flush()
+
+
 def sync_store(session: Session, bundle: KnowledgeBundle) -> LoadReport:
     """Mirror a validated bundle into the store (the caller owns the transaction)."""
     report = LoadReport()
@@ -267,12 +303,17 @@ def sync_store(session: Session, bundle: KnowledgeBundle) -> LoadReport:
         {h.weekday: {"opens": h.opens, "closes": h.closes} for h in clinic.opening_hours},
         report.table("opening_hours"),
     )
+    _release_moved_intents(session, bundle.topics)
     _sync_rows(
         session,
         Topic,
         "key",
         {t.key: t.dict(exclude={"key"}) for t in bundle.topics},
         report.table("topics"),
+    )
+    wanted_phrases = {phrase for c in bundle.conditions for phrase in c.synonyms}
+    _delete_rows_not_in(
+        session, ConditionSynonym, "phrase", wanted_phrases, report.table("condition_synonyms")
     )
     condition_rows = _sync_rows(
         session,
@@ -309,7 +350,41 @@ def sync_store(session: Session, bundle: KnowledgeBundle) -> LoadReport:
         },
         report.table("treatments"),
     )
+    _sync_practitioners(session, bundle.practitioners, report)
     return report
+
+
+def _sync_practitioners(
+    session: Session, practitioners: list[PractitionerSpec], report: LoadReport
+) -> None:
+    """Practitioners who left are deactivated, not deleted: their bookings keep pointing at them."""
+    existing_keys = set(session.execute(select(Practitioner.key)).scalars())
+    wanted = {p.key: {"name": p.name, "active": True} for p in practitioners}
+    for key in existing_keys - wanted.keys():
+        wanted[key] = {"active": False}
+    rows = _sync_rows(session, Practitioner, "key", wanted, report.table("practitioners"))
+    hours = {
+        (rows[p.key].id, h.weekday): {"starts": h.starts, "ends": h.ends}
+        for p in practitioners
+        for h in p.working_hours
+    }
+    changes = report.table("working_hours")
+    existing = {
+        (row.practitioner_id, row.weekday): row
+        for row in session.execute(select(WorkingHours)).scalars()
+    }
+    for key in existing.keys() - hours.keys():
+        session.delete(existing.pop(key))
+        changes.removed += 1
+    for (practitioner_id, weekday), values in hours.items():
+        row = existing.get((practitioner_id, weekday))
+        if row is None:
+            session.add(WorkingHours(practitioner_id=practitioner_id, weekday=weekday, **values))
+            changes.added += 1
+        elif (row.starts, row.ends) != (values["starts"], values["ends"]):
+            row.starts, row.ends = values["starts"], values["ends"]
+            changes.changed += 1
+    session.flush()
 
 
 def load_knowledge(directory: Path | None = None, database_url: str | None = None) -> LoadReport:

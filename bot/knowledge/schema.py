@@ -18,6 +18,14 @@ Key = constr(regex=KEY_PATTERN, max_length=64)
 NonEmpty = constr(strip_whitespace=True, min_length=1)
 
 
+def _each_day_once(cls, hours: list) -> list:
+    days = [entry.day for entry in hours]
+    repeated = sorted({day for day in days if days.count(day) > 1})
+    if repeated:
+        raise ValueError(f"each day may appear once; repeated: {', '.join(repeated)}")
+    return hours
+
+
 class _Strict(BaseModel):
     class Config:
         extra = Extra.forbid
@@ -62,13 +70,7 @@ class ClinicSpec(_Strict):
             raise ValueError(f"unknown time zone {value!r} (use e.g. Europe/London)") from None
         return value
 
-    @validator("opening_hours")
-    def _one_entry_per_day(cls, hours: list[OpeningHoursSpec]) -> list[OpeningHoursSpec]:
-        days = [entry.day for entry in hours]
-        repeated = sorted({day for day in days if days.count(day) > 1})
-        if repeated:
-            raise ValueError(f"each day may appear once; repeated: {', '.join(repeated)}")
-        return hours
+    _one_entry_per_day = validator("opening_hours", allow_reuse=True)(_each_day_once)
 
 
 class TopicSpec(_Strict):
@@ -107,8 +109,15 @@ class TreatmentSpec(_Strict):
     name: NonEmpty
     description: str = ""
     duration_minutes: conint(gt=0, le=600)
-    price: constr(regex=r"^\d{1,6}(\.\d{2})?$")
+    price: str
     first_session: bool = False
+
+    @validator("price", pre=True)
+    def _price_with_two_decimals(cls, value: object) -> str:
+        # Unquoted 85.50 arrives as the float 85.5: insist on the documented form.
+        if not isinstance(value, str) or not re.fullmatch(r"\d{1,6}\.\d{2}", value.strip()):
+            raise ValueError('write the price in quotes with two decimals, e.g. "85.00"')
+        return value.strip()
 
     @property
     def price_minor(self) -> int:
@@ -116,10 +125,35 @@ class TreatmentSpec(_Strict):
         return int(whole) * 100 + int(fraction or 0)
 
 
+class WorkingHoursSpec(_Strict):
+    day: Literal[WEEKDAYS]  # type: ignore[valid-type]
+    starts: time
+    ends: time
+
+    @root_validator(skip_on_failure=True)
+    def _ends_after_start(cls, values):
+        if values["ends"] <= values["starts"]:
+            raise ValueError("'ends' must be later than 'starts'")
+        return values
+
+    @property
+    def weekday(self) -> int:
+        return WEEKDAYS.index(self.day)
+
+
+class PractitionerSpec(_Strict):
+    key: Key
+    name: NonEmpty
+    working_hours: list[WorkingHoursSpec]
+
+    _one_entry_per_day = validator("working_hours", allow_reuse=True)(_each_day_once)
+
+
 class KnowledgeFile(_Strict):
-    """One YAML file: any of the four sections."""
+    """One YAML file: any of the sections below."""
 
     clinic: ClinicSpec | None = None
     topics: list[TopicSpec] = []
     conditions: list[ConditionSpec] = []
     treatments: list[TreatmentSpec] = []
+    practitioners: list[PractitionerSpec] = []

@@ -7,21 +7,26 @@ The YAML under data/knowledge/ is the source of truth for everything here;
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
     Column,
+    DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     Time,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
 
 # Named constraints: Alembic can only alter (and SQLite batch-copy) what has a name.
 NAMING_CONVENTION = {
@@ -41,6 +46,53 @@ class Verdict(str, enum.Enum):
     CAUTION = "caution"
     CONSULT_FIRST = "consult_first"
     NOT_NOW = "not_now"
+
+
+class BookingStatus(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class HandoffStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC everywhere.
+
+    SQLite has no time zones, so storing one convention avoids comparing local
+    and UTC times by mistake.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint of the values."""
+    return Enum(
+        enum_class,
+        values_callable=lambda members: [member.value for member in members],
+        native_enum=False,
+        create_constraint=True,
+        name=name,
+        length=20,
+    )
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class ClinicInfo(Base):
@@ -96,17 +148,7 @@ class Condition(Base):
     id = Column(Integer, primary_key=True)
     key = Column(String(64), nullable=False, unique=True)
     name = Column(String(200), nullable=False)
-    verdict = Column(
-        Enum(
-            Verdict,
-            values_callable=lambda verdicts: [v.value for v in verdicts],
-            native_enum=False,
-            create_constraint=True,
-            name="verdict",
-            length=20,
-        ),
-        nullable=False,
-    )
+    verdict = Column(_enum(Verdict, "verdict"), nullable=False)
     advice = Column(Text, nullable=False)
     sources = Column(JSON, nullable=False, default=list)
 
@@ -149,3 +191,91 @@ class Treatment(Base):
     price_minor = Column(Integer, nullable=False)
     first_session = Column(Boolean, nullable=False, default=False)
     position = Column(Integer, nullable=False, default=0)
+
+
+class Practitioner(Base):
+    """A practitioner; one no longer in the knowledge files is kept inactive for history."""
+
+    __tablename__ = "practitioners"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+
+    working_hours = relationship(
+        "WorkingHours", cascade="all, delete-orphan", order_by="WorkingHours.weekday"
+    )
+
+
+class WorkingHours(Base):
+    """When a practitioner sees clients on a weekday (0 = Monday), in the clinic's time zone."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (
+        UniqueConstraint("practitioner_id", "weekday"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    practitioner_id = Column(
+        Integer, ForeignKey("practitioners.id", ondelete="CASCADE"), nullable=False
+    )
+    weekday = Column(Integer, nullable=False)
+    starts = Column(Time, nullable=False)
+    ends = Column(Time, nullable=False)
+
+
+class Booking(Base):
+    """A client's appointment. Personal fields are nullable so they can be erased."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # The guarantee against double booking: one confirmed booking per practitioner and
+        # start time, enforced by the database whatever the code does. Slots start on a grid
+        # of the session length, so equal starts are the only way two bookings can collide.
+        Index(
+            "uq_bookings_confirmed_slot",
+            "practitioner_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=Column("status") == BookingStatus.CONFIRMED.value,
+            postgresql_where=Column("status") == BookingStatus.CONFIRMED.value,
+        ),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    ref = Column(String(16), nullable=False, unique=True)
+    practitioner_id = Column(Integer, ForeignKey("practitioners.id"), nullable=False)
+    treatment_key = Column(String(64), nullable=False)
+    starts_at = Column(UTCDateTime, nullable=False, index=True)
+    ends_at = Column(UTCDateTime, nullable=False)
+    status = Column(_enum(BookingStatus, "booking_status"), nullable=False)
+    client_name = Column(String(100))
+    phone = Column(String(20), index=True)
+    email = Column(String(254), index=True)
+    consent_at = Column(UTCDateTime, nullable=False)
+    channel = Column(String(32), nullable=False)
+    sender_id = Column(String(128))
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+    updated_at = Column(UTCDateTime, nullable=False, default=utc_now, onupdate=utc_now)
+    cancelled_at = Column(UTCDateTime)
+
+    practitioner = relationship("Practitioner")
+
+
+class HandoffRequest(Base):
+    """A client asked for a person: what the front desk needs to get back to them."""
+
+    __tablename__ = "handoff_requests"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(32), nullable=False)
+    sender_id = Column(String(128), nullable=False)
+    transcript = Column(JSON, nullable=False, default=list)
+    contact = Column(String(254))
+    reason = Column(String(64), nullable=False, default="asked_for_a_person")
+    status = Column(_enum(HandoffStatus, "handoff_status"), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
+    closed_at = Column(UTCDateTime)

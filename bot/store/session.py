@@ -8,8 +8,8 @@ from functools import lru_cache
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.settings import get_settings
 
@@ -33,10 +33,6 @@ def get_engine(url: str | None = None, connect_timeout: float | None = None) -> 
     settings = get_settings()
     url = url or settings.database_url
     timeout = settings.db_connect_timeout if connect_timeout is None else connect_timeout
-    if url.startswith("sqlite:///"):
-        from pathlib import Path
-
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url, future=True, pool_pre_ping=True, connect_args=_connect_args(url, timeout)
     )
@@ -58,16 +54,21 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
     Connection failures surface as `StoreUnavailable`, so callers can answer
     politely instead of crashing.
     """
-    factory = sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
-    session = factory()
+    try:
+        engine = get_engine(url)
+    except (SQLAlchemyError, OSError, ImportError) as error:
+        raise StoreUnavailable(f"cannot open the store: {type(error).__name__}") from error
+    session = Session(bind=engine, future=True, expire_on_commit=False)
     try:
         yield session
         session.commit()
-    except (OperationalError, DBAPIError) as error:
+    except IntegrityError:
+        # A constraint said no (e.g. a slot taken meanwhile): the caller decides what it means.
         session.rollback()
-        if getattr(error, "connection_invalidated", False) or isinstance(error, OperationalError):
-            raise StoreUnavailable(str(error.orig or error)) from error
         raise
+    except (DBAPIError, OSError) as error:
+        session.rollback()
+        raise StoreUnavailable(f"store error: {type(error).__name__}") from error
     except BaseException:
         session.rollback()
         raise

@@ -1,0 +1,1 @@
+"""Booking helpers: contact details, booking references."""
