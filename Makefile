@@ -8,7 +8,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/clinic.tar.gz
 RASA_DATA := data/nlu.yml data/stories.yml data/rules.yml
-TEST_STORIES := $(wildcard tests/test_*.yml)
 HOLDOUT_MIN_ACCURACY ?= 0.93
 
 # Quiet, offline-friendly Rasa and TensorFlow.
@@ -37,13 +36,12 @@ db: $(VENV)/.installed
 
 setup: $(VENV)/.installed db
 
-# Retrain only when something the model is built from has changed.
-$(MODEL): $(VENV)/.installed config.yml domain.yml $(RASA_DATA) $(wildcard data/knowledge/*.yml) $(wildcard bot/nlu/*.py)
-	$(BIN)/rasa train --config config.yml --domain domain.yml --data $(RASA_DATA) \
-		--out models --fixed-model-name clinic
-	touch $@
+# What the model is built from; retrained only when their content changed.
+MODEL_INPUTS := config.yml domain.yml $(RASA_DATA) data/knowledge/conditions.yml \
+	$(wildcard bot/nlu/*.py)
 
-train: setup $(MODEL)
+train: setup
+	scripts/train-if-changed.sh $(MODEL_INPUTS)
 
 run: train
 	scripts/run.sh
@@ -62,7 +60,7 @@ validate: $(VENV)/.installed
 		--data $(RASA_DATA) --fail-on-warnings
 
 test-stories: train
-	$(BIN)/rasa test core --model $(MODEL) --stories $(TEST_STORIES) \
+	$(BIN)/rasa test core --model $(MODEL) --stories tests \
 		--fail-on-prediction-errors --out results/stories
 
 # Hold-out NLU check: messages never used for training.

@@ -1,26 +1,462 @@
-"""Booking a first session (for now: how to book with the front desk)."""
+"""The booking form: name, contact, time wish, slot choice, consent, confirmation.
+
+Parsing and rules live in bot.booking; this module only moves values between
+Rasa slots and those functions. The booking is written when the client says
+Yes to the summary (validate_booking_confirmed), so that a slot taken in the
+meantime can send the form straight back to the slot choice.
+"""
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions.common import ANSWERS, OFFERED_SLOT, PENDING_SLOT, StoreAction, in_thread
+from actions.common import (
+    ANSWERS,
+    OFFERED_SLOT,
+    PENDING_SLOT,
+    StoreAction,
+    apologise_for_store,
+    in_thread,
+)
+from bot.booking import messages
+from bot.booking.availability import Slot
+from bot.booking.choice import NONE_OF_THESE, parse_choice
+from bot.booking.contact import Contact, ContactError, clean_name, parse_contact
+from bot.booking.refs import normalise_reference
+from bot.booking.service import (
+    BookingNotFound,
+    BookingRecord,
+    BookingRequest,
+    BookingService,
+    SlotUnavailable,
+)
+from bot.booking.wishes import WishError, parse_wish
+from bot.store.queries import KnowledgeNotLoaded
+from bot.store.session import StoreUnavailable
+
+BOOKINGS = BookingService()
+
+# Every slot a booking conversation may leave behind; cleared when it ends.
+FORM_SLOTS = (
+    "client_name",
+    "contact",
+    "time_wish",
+    "chosen_slot",
+    "consent",
+    "booking_confirmed",
+    "booking_ref",
+    "booking_contact",
+    "cancel_confirmed",
+    "wish_window",
+    "offered_slots",
+    "booking_result",
+    "managed_booking",
+    "manage_action",
+    "form_failures",
+)
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
-class ActionBookSession(StoreAction):
+def clear_form_slots(tracker: Tracker) -> list[EventType]:
+    """Unset the booking slots that hold a value (None events would be "validated" again)."""
+    return [SlotSet(name, None) for name in FORM_SLOTS if tracker.get_slot(name) is not None]
+
+
+def validator(method):
+    """A validate_<slot> method that ignores slots merely cleared (set to None) by our actions."""
+    slot = method.__name__.removeprefix("validate_")
+
+    @functools.wraps(method)
+    async def validate(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {slot: None}
+        return await method(self, value, dispatcher, tracker, domain)
+
+    return validate
+
+
+def offered(tracker: Tracker) -> list[Slot]:
+    return [Slot.from_dict(item) for item in tracker.get_slot("offered_slots") or []]
+
+
+async def failed(
+    dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, reprompt: str
+) -> dict[str, Any]:
+    """Count an invalid answer, re-prompt specifically, and offer the phone after three."""
+    failures = dict(tracker.get_slot("form_failures") or {})
+    failures[slot] = failures.get(slot, 0) + 1
+    phone = None
+    if failures[slot] >= messages.MAX_FAILURES:
+        phone = (await in_thread(ANSWERS.clinic)).phone
+    reply = messages.with_phone_after_failures(reprompt, failures[slot], phone)
+    dispatcher.utter_message(text=reply)
+    return {slot: None, "form_failures": failures}
+
+
+async def suggest_for(wish_window: dict, exclude: tuple[datetime, ...] = ()):
+    return await in_thread(
+        lambda: BOOKINGS.suggest(
+            datetime.fromisoformat(wish_window["earliest"]),
+            datetime.fromisoformat(wish_window["latest"]),
+            datetime.fromisoformat(wish_window["preferred"]) if wish_window["preferred"] else None,
+            wish_window.get("part_of_day"),
+            exclude=exclude,
+        )
+    )
+
+
+class TimeChoiceValidation:
+    """time_wish and chosen_slot (shared by booking and rescheduling), and store failures."""
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except (StoreUnavailable, KnowledgeNotLoaded) as error:
+            apologise_for_store(dispatcher, self.name(), error)
+            # Unvalidated values must not stay in the form: ask again once the store is back.
+            return [SlotSet(name, None) for name in tracker.slots_to_validate()]
+
+    @validator
+    async def validate_time_wish(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        clinic = await in_thread(ANSWERS.clinic)
+        now = datetime.now(timezone.utc).astimezone(ZoneInfo(clinic.timezone))
+        try:
+            wish = parse_wish(str(value or ""), now, clinic.opening_hours)
+        except WishError as error:
+            return await failed(dispatcher, tracker, "time_wish", str(error))
+        window = {
+            "earliest": wish.earliest.isoformat(),
+            "latest": wish.latest.isoformat(),
+            "preferred": wish.preferred.isoformat() if wish.preferred else None,
+            "part_of_day": wish.part_of_day,
+        }
+        suggestion = await suggest_for(window)
+        if not suggestion.slots:
+            return await failed(
+                dispatcher,
+                tracker,
+                "time_wish",
+                messages.offer_text([], False, wish.description),
+            )
+        if not suggestion.matches_wish:
+            dispatcher.utter_message(
+                text=messages.offer_text(suggestion.slots, False, wish.description)
+            )
+        return {
+            "time_wish": wish.description,
+            "wish_window": window,
+            "offered_slots": [slot.to_dict() for slot in suggestion.slots],
+            "chosen_slot": None,
+        }
+
+    @validator
+    async def validate_chosen_slot(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if isinstance(value, dict):  # already validated
+            return {"chosen_slot": value}
+        slots = offered(tracker)
+        choice = parse_choice(str(value or ""), slots)
+        if choice == NONE_OF_THESE:
+            dispatcher.utter_message(text="No problem. What other day or time would suit you?")
+            return {"chosen_slot": None, "time_wish": None, "offered_slots": None}
+        if isinstance(choice, int):
+            return {"chosen_slot": slots[choice].to_dict()}
+        # Maybe a new wish ("what about monday?"): try it as one before re-prompting.
+        retry = await self.validate_time_wish(value, CollectingDispatcher(), tracker, domain)
+        if retry.get("time_wish"):
+            return retry
+        return await failed(
+            dispatcher,
+            tracker,
+            "chosen_slot",
+            f"Please pick one of the times (1 to {len(slots)}), or say 'none of these'.",
+        )
+
+
+class ValidateBookingForm(TimeChoiceValidation, FormValidationAction):
     def name(self) -> str:
-        return "action_book_session"
+        return "validate_booking_form"
 
-    async def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        dispatcher.utter_message(text=await in_thread(ANSWERS.booking_contact))
-        # They asked to book: no need to offer it again.
-        return [SlotSet(OFFERED_SLOT, True), SlotSet(PENDING_SLOT, False)]
+    @validator
+    async def validate_client_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            return {"client_name": clean_name(str(value or ""))}
+        except ContactError as error:
+            return await failed(dispatcher, tracker, "client_name", str(error))
+
+    @validator
+    async def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        region = (await in_thread(ANSWERS.clinic)).country
+        try:
+            contact = parse_contact(str(value or ""), region)
+        except ContactError as error:
+            return await failed(dispatcher, tracker, "contact", str(error))
+        return {"contact": contact.phone or contact.email}
+
+    @validator
+    async def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is True:
+            return {"consent": True}
+        # No consent, no booking: end the form without writing anything.
+        return {"consent": False, "booking_confirmed": False}
+
+    @validator
+    async def validate_booking_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is not True or tracker.get_slot("consent") is not True:
+            return {"booking_confirmed": False}
+        slot = Slot.from_dict(tracker.get_slot("chosen_slot"))
+        contact = tracker.get_slot("contact")
+        request = BookingRequest(
+            name=tracker.get_slot("client_name"),
+            contact=Contact.from_stored(contact),
+            slot=slot,
+            consent=True,
+            channel=tracker.get_latest_input_channel() or "unknown",
+            sender_id=tracker.sender_id,
+        )
+        try:
+            record = await in_thread(BOOKINGS.book, request)
+        except SlotUnavailable:
+            return await taken_meanwhile(dispatcher, tracker, slot)
+        return {"booking_confirmed": True, "booking_result": record.as_json()}
+
+
+async def taken_meanwhile(
+    dispatcher: CollectingDispatcher, tracker: Tracker, taken: Slot
+) -> dict[str, Any]:
+    """The slot went while the client was confirming: offer the next free ones."""
+    suggestion = await suggest_for(tracker.get_slot("wish_window"), exclude=(taken.start,))
+    dispatcher.utter_message(
+        text="Sorry, that time was just booked by someone else."
+    )
+    return {
+        "booking_confirmed": None,
+        "chosen_slot": None,
+        "offered_slots": [slot.to_dict() for slot in suggestion.slots],
+    }
+
+
+class ActionAskChosenSlot(StoreAction):
+    """Show the offered slots as buttons (computed when the wish was validated)."""
+
+    def name(self) -> str:
+        return "action_ask_chosen_slot"
+
+    async def respond(self, dispatcher, tracker, domain) -> list[EventType]:
+        slots = offered(tracker)
+        dispatcher.utter_message(
+            text=messages.offer_text(slots, True, None), buttons=messages.offer_buttons(slots)
+        )
+        return []
+
+
+class ActionAskBookingConfirmed(StoreAction):
+    """The summary to confirm (a new booking, or moving an existing one)."""
+
+    def name(self) -> str:
+        return "action_ask_booking_confirmed"
+
+    async def respond(self, dispatcher, tracker, domain) -> list[EventType]:
+        slot = Slot.from_dict(tracker.get_slot("chosen_slot"))
+        existing = tracker.get_slot("managed_booking")
+        if existing:
+            text = (
+                f"Move your booking {existing['ref']} to {slot.start:%A %d %B at %H:%M} "
+                f"with {slot.practitioner_name}?"
+            )
+        else:
+            minutes, price = await in_thread(ANSWERS.first_session_price)
+            text = messages.summary(
+                tracker.get_slot("client_name"),
+                tracker.get_slot("contact"),
+                slot,
+                minutes,
+                price,
+            )
+        dispatcher.utter_message(text=text, buttons=YES_NO)
+        return []
+
+
+class ActionBookingDone(StoreAction):
+    def name(self) -> str:
+        return "action_booking_done"
+
+    async def respond(self, dispatcher, tracker, domain) -> list[EventType]:
+        result = tracker.get_slot("booking_result")
+        if result:
+            clinic = await in_thread(ANSWERS.clinic)
+            record = BookingRecord.from_json(result)
+            first_visit = await in_thread(ANSWERS.first_visit)
+            dispatcher.utter_message(
+                text=messages.confirmation(record, clinic.address, first_visit)
+            )
+        else:
+            dispatcher.utter_message(
+                text="Okay, I haven't booked anything. If you'd like to book later, just say so."
+            )
+        return clear_form_slots(tracker)
+
+
+class ActionStartBooking(Action):
+    """book_session or Yes to the offer: close the offer and start a clean form."""
+
+    def name(self) -> str:
+        return "action_start_booking"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        offer_closed = [SlotSet(OFFERED_SLOT, True), SlotSet(PENDING_SLOT, False)]
+        return [*offer_closed, *clear_form_slots(tracker)]
+
+
+class ActionStopBooking(Action):
+    """Stop whichever booking form runs; nothing is written."""
+
+    def name(self) -> str:
+        return "action_stop_booking"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        if tracker.get_intent_of_latest_message() == "stop":
+            dispatcher.utter_message(
+                text="Okay, I've stopped. Nothing was booked or changed. "
+                "Anything else I can help with?"
+            )
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_form_slots(tracker)]
+
+
+class ActionStartManageBooking(Action):
+    """cancel_booking / reschedule_booking: remember which, then run manage_booking_form."""
+
+    def name(self) -> str:
+        return "action_start_manage_booking"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        intent = tracker.get_intent_of_latest_message()
+        action = "cancel" if intent == "cancel_booking" else "reschedule"
+        return [*clear_form_slots(tracker), SlotSet("manage_action", action)]
+
+
+class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
+    def name(self) -> str:
+        return "validate_manage_booking_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        if tracker.get_slot("manage_action") == "cancel":
+            return ["booking_ref", "booking_contact", "cancel_confirmed"]
+        return ["booking_ref", "booking_contact", "time_wish", "chosen_slot", "booking_confirmed"]
+
+    @validator
+    async def validate_booking_ref(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        ref = normalise_reference(str(value or ""))
+        if ref is None:
+            return await failed(
+                dispatcher,
+                tracker,
+                "booking_ref",
+                "That doesn't look like a booking reference - it looks like FA-7K3Q.",
+            )
+        return {"booking_ref": ref}
+
+    @validator
+    async def validate_booking_contact(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            record = await in_thread(BOOKINGS.find, tracker.get_slot("booking_ref"), str(value))
+        except BookingNotFound:
+            # The same answer for a wrong ref and a wrong contact: nothing to probe with.
+            reply = await failed(
+                dispatcher,
+                tracker,
+                "booking_contact",
+                "I couldn't find a booking with that reference and contact. Please check both.",
+            )
+            return {**reply, "booking_ref": None}
+        return {"booking_contact": str(value), "managed_booking": record.as_json()}
+
+    @validator
+    async def validate_cancel_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is not True:
+            return {"cancel_confirmed": False}
+        try:
+            record = await in_thread(
+                BOOKINGS.cancel,
+                tracker.get_slot("booking_ref"),
+                tracker.get_slot("booking_contact"),
+            )
+        except BookingNotFound:
+            return {"cancel_confirmed": False}
+        return {"cancel_confirmed": True, "booking_result": record.as_json()}
+
+    @validator
+    async def validate_booking_confirmed(
+        self, value, dispatcher, tracker, domain
+    ) -> dict[str, Any]:
+        if value is not True:
+            return {"booking_confirmed": False}
+        slot = Slot.from_dict(tracker.get_slot("chosen_slot"))
+        try:
+            record = await in_thread(
+                BOOKINGS.reschedule,
+                tracker.get_slot("booking_ref"),
+                tracker.get_slot("booking_contact"),
+                slot,
+            )
+        except SlotUnavailable:
+            return await taken_meanwhile(dispatcher, tracker, slot)
+        except BookingNotFound:
+            return {"booking_confirmed": False}
+        return {"booking_confirmed": True, "booking_result": record.as_json()}
+
+
+class ActionAskCancelConfirmed(Action):
+    def name(self) -> str:
+        return "action_ask_cancel_confirmed"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        booking = tracker.get_slot("managed_booking") or {}
+        start = datetime.fromisoformat(booking["start"]) if booking else None
+        when = f" on {start:%A %d %B at %H:%M}" if start else ""
+        dispatcher.utter_message(
+            text=f"Cancel your booking {booking.get('ref', '')}{when}?", buttons=YES_NO
+        )
+        return []
+
+
+class ActionManageBookingDone(Action):
+    def name(self) -> str:
+        return "action_manage_booking_done"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        result = tracker.get_slot("booking_result")
+        if not result:
+            text = "Okay, I've left your booking as it is."
+        elif result["status"] == "cancelled":
+            text = f"Your booking {result['ref']} is cancelled. We hope to see you another time."
+        else:
+            start = datetime.fromisoformat(result["start"])
+            text = (
+                f"Done: booking {result['ref']} is now on {start:%A %d %B at %H:%M} "
+                f"with {result['practitioner']}."
+            )
+        dispatcher.utter_message(text=text)
+        return clear_form_slots(tracker)
 
 
 class ActionCloseBookingOffer(Action):
@@ -29,7 +465,5 @@ class ActionCloseBookingOffer(Action):
     def name(self) -> str:
         return "action_close_booking_offer"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         return [SlotSet(PENDING_SLOT, False)]

@@ -35,6 +35,12 @@ async def in_thread(function: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(function, *args)
 
 
+def apologise_for_store(dispatcher: CollectingDispatcher, action: str, error: Exception) -> None:
+    """Tell the client, log only the error type (messages and slots may hold health details)."""
+    logger.warning("%s: store unavailable (%s)", action, type(error).__name__)
+    dispatcher.utter_message(text=ANSWERS.unavailable())
+
+
 class StoreAction(Action, ABC):
     """An action that reads the store; if the store fails, the client gets an apology."""
 
@@ -44,9 +50,7 @@ class StoreAction(Action, ABC):
         try:
             return await self.respond(dispatcher, tracker, domain)
         except (StoreUnavailable, KnowledgeNotLoaded) as error:
-            # Only the error type: messages and slots may hold health details.
-            logger.warning("%s: store unavailable (%s)", self.name(), type(error).__name__)
-            dispatcher.utter_message(text=ANSWERS.unavailable())
+            apologise_for_store(dispatcher, self.name(), error)
             return []
 
     @abstractmethod
@@ -62,6 +66,8 @@ async def offer_booking_once(dispatcher: CollectingDispatcher, tracker: Tracker)
     An offer that was left unanswered lapses with the next answer, so a later
     "yes" is not mistaken for accepting it.
     """
+    if tracker.active_loop.get("name"):
+        return []  # in the middle of a booking: no offer to book
     if not tracker.get_slot(OFFERED_SLOT):
         dispatcher.utter_message(text=await in_thread(ANSWERS.booking_offer), buttons=OFFER_BUTTONS)
         return [SlotSet(OFFERED_SLOT, True), SlotSet(PENDING_SLOT, True)]

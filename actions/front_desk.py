@@ -9,10 +9,13 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import ANSWERS, StoreAction, in_thread
+from bot.handoff import HandoffQueue, last_turns
+
+HANDOFFS = HandoffQueue()
 
 
 class ActionFrontDesk(StoreAction):
-    """How to reach a person now (the handoff queue comes with the booking work)."""
+    """Queue a handoff request for the front desk and say when someone will get back."""
 
     def name(self) -> str:
         return "action_front_desk"
@@ -20,6 +23,13 @@ class ActionFrontDesk(StoreAction):
     async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        await in_thread(
+            HANDOFFS.open,
+            tracker.get_latest_input_channel() or "unknown",
+            tracker.sender_id,
+            last_turns(tracker.events),
+            tracker.get_slot("contact") or tracker.get_slot("booking_contact"),
+        )
         dispatcher.utter_message(text=await in_thread(ANSWERS.front_desk))
         return []
 
@@ -34,4 +44,28 @@ class ActionEmergencyAdvice(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         dispatcher.utter_message(text=await in_thread(ANSWERS.emergency))
+        return []
+
+
+def previous_user_intent(tracker: Tracker) -> str | None:
+    """The intent of the user message before the latest one."""
+    user_events = [event for event in tracker.events if event.get("event") == "user"]
+    if len(user_events) < 2:
+        return None
+    return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+class ActionFallback(Action):
+    """Not understood: ask to rephrase; the second time in a row, offer a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if previous_user_intent(tracker) == "nlu_fallback":
+            dispatcher.utter_message(response="utter_offer_human")
+        else:
+            dispatcher.utter_message(response="utter_please_rephrase")
         return []

@@ -14,6 +14,7 @@ from bot.store import queries
 from bot.store.session import StoreUnavailable, session_scope
 
 PRICE_INTENT = "ask_price"
+FIRST_VISIT_TOPIC = "first_visit"
 
 
 class Answers:
@@ -31,6 +32,23 @@ class Answers:
         clinic = queries.get_clinic(session)
         self.last_known_phone = clinic.phone
         return clinic
+
+    def clinic(self) -> queries.Clinic:
+        with self._session() as session:
+            return self._clinic(session)
+
+    def first_visit(self) -> str | None:
+        """What to expect at a first visit (sent with booking confirmations)."""
+        with self._session() as session:
+            topic = queries.topic_by_key(session, FIRST_VISIT_TOPIC)
+        return topic.answer if topic else None
+
+    def first_session_price(self) -> tuple[int, str]:
+        """(duration in minutes, formatted price) of the first session."""
+        with self._session() as session:
+            clinic = self._clinic(session)
+            first = next(t for t in queries.list_treatments(session) if t.first_session)
+        return first.duration_minutes, replies.format_money(first.price_minor, clinic.currency)
 
     def topic(self, intent: str) -> str | None:
         """The vetted answer for a question intent (prices appended for ask_price)."""
@@ -83,6 +101,20 @@ class Answers:
 
     def no_answer_yet(self) -> str:
         return replies.no_answer_yet(self.last_known_phone)
+
+    def for_intent(self, intent: str | None, condition_keys: list[str]) -> str | None:
+        """The vetted reply for a recognised intent (what staff read out on the phone)."""
+        if intent == "ask_suitability":
+            return self.suitability(list(dict.fromkeys(condition_keys)))
+        if intent == "emergency":
+            return self.emergency()
+        if intent == "book_session":
+            return self.booking_contact()
+        if intent == "request_human":
+            return self.front_desk()
+        if intent and intent.startswith("ask_"):
+            return self.topic(intent)
+        return None
 
     def unavailable(self) -> str:
         return replies.store_unavailable_reply(self.last_known_phone)

@@ -3,12 +3,79 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from bot.settings import get_settings
+
+# `clinic ask`: this ask_* intent is answered per condition entity, not by a topic.
+CONDITION_ENTITY = "condition"
+# Longest client message shown in the handoff table (the full one is in --json).
+MESSAGE_WIDTH = 50
+
+
+# --- argument types ------------------------------------------------------------------
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a valid date: {text!r} (expected YYYY-MM-DD, e.g. 2026-11-27)"
+        ) from None
+
+
+def _question(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the question is empty")
+    return text
+
+
+def _store_url() -> str:
+    # Resolved here rather than left to the store's engine cache, which is keyed by the
+    # URL argument: with None it would keep the first URL it ever saw.
+    return get_settings().database_url
+
+
+# --- printing --------------------------------------------------------------------------
+
+
+def _cell(value: object, width: int | None = None) -> str:
+    """One table cell: one line, no control characters (client text is untrusted)."""
+    text = "-" if value is None or value == "" else str(value)
+    text = " ".join(text.split())
+    text = "".join(char if char.isprintable() else "?" for char in text)
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+
+def _print_json(items: list[dict[str, Any]]) -> None:
+    print(json.dumps(items, indent=2))
+
+
+def _local(moment: datetime, tz) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+# --- db and knowledge ------------------------------------------------------------------
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -47,43 +114,303 @@ def _knowledge_check(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- bookings and slots ----------------------------------------------------------------
+
+
+def _bookings_list(args: argparse.Namespace) -> int:
+    from bot.booking.service import BookingService
+
+    bookings = BookingService(_store_url()).list_bookings(args.date)
+    if args.json:
+        _print_json([booking.as_json() for booking in bookings])
+        return 0
+    if not bookings:
+        print(f"No bookings on {args.date}." if args.date else "No bookings.")
+        return 0
+    rows = [
+        [
+            _cell(b.ref),
+            b.start.strftime("%Y-%m-%d %H:%M"),  # already in the clinic's time zone
+            _cell(b.practitioner),
+            _cell(b.name),
+            _cell(", ".join(value for value in (b.phone, b.email) if value)),
+            _cell(b.status),
+        ]
+        for b in bookings
+    ]
+    _print_table(["REF", "START", "PRACTITIONER", "NAME", "CONTACT", "STATUS"], rows)
+    return 0
+
+
+def _bookings_cancel(args: argparse.Namespace) -> int:
+    from bot.booking.service import BookingNotFound, BookingService
+
+    try:
+        booking = BookingService(_store_url()).cancel_by_staff(args.ref)
+    except BookingNotFound as error:
+        print(f"error: {error} (unknown or already cancelled)", file=sys.stderr)
+        return 1
+    print(
+        f"Cancelled {booking.ref}: {_cell(booking.name)}, "
+        f"{booking.start.strftime('%a %d %b %Y %H:%M')} with {_cell(booking.practitioner)}."
+    )
+    return 0
+
+
+def _slots_show(args: argparse.Namespace) -> int:
+    from bot.booking.service import BookingService
+
+    service = BookingService(_store_url())
+    day = args.date or datetime.now(service.timezone()).date()
+    slots = service.slots_on(day)
+    if not slots:
+        print(f"No free first-session slots on {day.isoformat()}.", file=sys.stderr)
+    for slot in slots:
+        print(
+            f"{slot.start.strftime('%H:%M')}-{slot.end.strftime('%H:%M')}  "
+            f"{_cell(slot.practitioner_name)}"
+        )
+    return 0
+
+
+# --- handoffs --------------------------------------------------------------------------
+
+
+def _last_client_message(transcript: list[dict[str, str]]) -> str | None:
+    said = [line.get("text") for line in transcript if line.get("from") == "client"]
+    return said[-1] if said else None
+
+
+def _handoffs_list(args: argparse.Namespace) -> int:
+    from bot.booking.service import BookingService
+    from bot.handoff import HandoffQueue
+    from bot.store.queries import KnowledgeNotLoaded
+
+    handoffs = HandoffQueue(_store_url()).list(only_open=args.open)
+    if args.json:
+        _print_json([handoff.as_json() for handoff in handoffs])
+        return 0
+    if not handoffs:
+        print("No open handoff requests." if args.open else "No handoff requests.")
+        return 0
+    try:
+        tz = BookingService(_store_url()).timezone()
+    except KnowledgeNotLoaded:
+        tz = timezone.utc
+    rows = [
+        [
+            str(h.id),
+            _local(h.created_at, tz),
+            _cell(h.channel),
+            _cell(h.contact),
+            _cell(h.status),
+            _cell(_last_client_message(h.transcript), MESSAGE_WIDTH),
+        ]
+        for h in handoffs
+    ]
+    _print_table(["ID", "CREATED", "CHANNEL", "CONTACT", "STATUS", "LAST CLIENT MESSAGE"], rows)
+    return 0
+
+
+def _handoffs_close(args: argparse.Namespace) -> int:
+    from bot.handoff import HandoffNotFound, HandoffQueue
+
+    try:
+        handoff = HandoffQueue(_store_url()).close(args.id)
+    except HandoffNotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Closed handoff request {handoff.id}.")
+    return 0
+
+
+# --- ask -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def load_agent(model_path: str):
+    """The trained Rasa agent (slow: imports Rasa and TensorFlow; cached per process)."""
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _quiet_warnings():
+        from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
+
+        # Rasa's structured debug logs would otherwise be printed on stdout with the answer.
+        configure_structlog(logging.WARNING)
+        return Agent.load(model_path)
+
+
+@contextmanager
+def _quiet_warnings() -> Iterator[None]:
+    """No warnings on the terminal: Rasa, TensorFlow and their dependencies warn about
+    their own internals, and importing Sanic turns deprecation warnings back on, so
+    the output itself is silenced rather than filtered."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _no_warning
+        yield
+
+
+def _vetted_answer(intent: str | None, entities: list[dict[str, Any]]) -> str | None:
+    from bot.answers import Answers
+
+    keys = [e["value"] for e in entities if e.get("entity") == CONDITION_ENTITY and e.get("value")]
+    return Answers(_store_url()).for_intent(intent, keys)
+
+
+def _no_warning(*_args: object, **_kwargs: object) -> None:
+    return None
+
+
+def _ask(args: argparse.Namespace) -> int:
+    import asyncio
+
+    model_path = get_settings().model_path
+    if not model_path.is_file():
+        print(f"error: no trained model at {model_path}: run `make train`", file=sys.stderr)
+        return 1
+    with _quiet_warnings():
+        result = asyncio.run(load_agent(str(model_path)).parse_message(args.question))
+    intent = result.get("intent") or {}
+    name, confidence = intent.get("name"), intent.get("confidence") or 0.0
+    print(f"[{name} {confidence:.2f}]")
+    answer = _vetted_answer(name, result.get("entities") or [])
+    print(answer if answer else f"Recognised intent {name!r}: there is no vetted answer for it.")
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------------
+
+
+def _command(
+    commands: argparse._SubParsersAction, name: str, summary: str, details: str | None = None
+) -> argparse.ArgumentParser:
+    """A sub-command whose --help starts with the same one-line summary as its listing."""
+    description = f"{summary[:1].upper()}{summary[1:]}." + (f"\n\n{details}" if details else "")
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _subcommands(parser: argparse.ArgumentParser, dest: str) -> argparse._SubParsersAction:
+    return parser.add_subparsers(dest=dest, required=True, metavar="COMMAND")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clinic",
         description="Staff tools of the facial acupuncture clinic assistant. "
         "The store is DATABASE_URL (default: var/clinic.db).",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = _subcommands(parser, "command")
 
-    db = commands.add_parser("db", help="the store's schema").add_subparsers(
-        dest="db_command", required=True, metavar="COMMAND"
-    )
-    upgrade = db.add_parser("upgrade", help="create or migrate the store's tables (Alembic)")
+    db = _subcommands(_command(commands, "db", "the store's schema"), "db_command")
+    upgrade = _command(db, "upgrade", "create or migrate the store's tables (Alembic)")
     upgrade.add_argument("revision", nargs="?", default="head", help="target (default: head)")
     upgrade.set_defaults(handler=_db_upgrade)
 
-    knowledge = commands.add_parser("knowledge", help="the answers the assistant gives")
-    knowledge_commands = knowledge.add_subparsers(
-        dest="knowledge_command", required=True, metavar="COMMAND"
+    knowledge = _subcommands(
+        _command(commands, "knowledge", "the answers the assistant gives"), "knowledge_command"
     )
     default_dir = get_settings().knowledge_dir
-    load = knowledge_commands.add_parser(
+    load = _command(
+        knowledge,
         "load",
-        help="load data/knowledge/*.yml into the store (safe to re-run; all or nothing)",
+        "load data/knowledge/*.yml into the store (safe to re-run; all or nothing)",
     )
-    check = knowledge_commands.add_parser(
-        "check", help="validate the knowledge files without touching the store"
-    )
+    check = _command(knowledge, "check", "validate the knowledge files without touching the store")
     for sub, handler in ((load, _knowledge_load), (check, _knowledge_check)):
         sub.add_argument("--dir", type=Path, default=default_dir, help=f"default: {default_dir}")
         sub.set_defaults(handler=handler)
+
+    bookings = _subcommands(
+        _command(commands, "bookings", "first-session bookings made through the assistant"),
+        "bookings_command",
+    )
+    listing = _command(
+        bookings,
+        "list",
+        "list bookings (all, or one day's) with the clients' full contact details",
+        "Contact details are shown in full: this is the front desk's tool. Do not paste\n"
+        "the output anywhere clients' details should not be.",
+    )
+    listing.add_argument(
+        "--date", type=_iso_date, metavar="YYYY-MM-DD", help="only bookings starting that day"
+    )
+    listing.add_argument(
+        "--json", action="store_true", help="a JSON array of bookings instead of a table"
+    )
+    listing.set_defaults(handler=_bookings_list)
+    cancel = _command(
+        bookings, "cancel", "cancel a confirmed booking (no contact check: staff only)"
+    )
+    cancel.add_argument("ref", metavar="REF", help="booking reference, e.g. FA-7K3Q")
+    cancel.set_defaults(handler=_bookings_cancel)
+
+    handoffs = _subcommands(
+        _command(commands, "handoffs", "clients who asked to talk to a person"),
+        "handoffs_command",
+    )
+    h_list = _command(
+        handoffs,
+        "list",
+        "list handoff requests with the client's contact and last message",
+        "Contact details and messages are shown in full in --json; the table shortens\n"
+        "the last client message.",
+    )
+    h_list.add_argument("--open", action="store_true", help="only requests not yet closed")
+    h_list.add_argument(
+        "--json", action="store_true", help="a JSON array of requests (with transcripts)"
+    )
+    h_list.set_defaults(handler=_handoffs_list)
+    close = _command(handoffs, "close", "mark a handoff request as dealt with")
+    close.add_argument("id", metavar="ID", type=int, help="the request's id (see `handoffs list`)")
+    close.set_defaults(handler=_handoffs_close)
+
+    slots = _subcommands(_command(commands, "slots", "free appointment slots"), "slots_command")
+    show = _command(
+        slots, "show", "free first-session slots of one day, one per line: HH:MM-HH:MM  Name"
+    )
+    show.add_argument(
+        "--date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the day (default: today in the clinic's time zone)",
+    )
+    show.set_defaults(handler=_slots_show)
+
+    ask = _command(
+        commands,
+        "ask",
+        "show the intent the trained model reads in a question and the vetted answer",
+        "Uses the model at MODEL_PATH (default: models/clinic.tar.gz; build it with\n"
+        "`make train`) and the answers in the store. Loading the model takes a while.",
+    )
+    ask.add_argument("question", type=_question, help="the question, in quotes")
+    ask.set_defaults(handler=_ask)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    from bot.store.queries import KnowledgeNotLoaded
+    from bot.store.session import StoreUnavailable
+
+    try:
+        return args.handler(args)
+    except StoreUnavailable as error:
+        print(
+            f"error: {error} (is DATABASE_URL right and the store migrated? "
+            "see `clinic db upgrade`)",
+            file=sys.stderr,
+        )
+    except KnowledgeNotLoaded as error:
+        print(f"error: {error}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -105,13 +105,14 @@ def front_desk_reply(clinic: Clinic, now: datetime) -> str:
     hours = opening_hours_text(clinic.opening_hours)
     if is_open(clinic, now):
         return (
-            f"Of course. The front desk is open now: call {clinic.phone} or email "
-            f"{clinic.email} and a person will help you."
+            "Of course. I've passed your conversation to the front desk, and someone will "
+            f"get back to you shortly. You can also call {clinic.phone} or email "
+            f"{clinic.email}."
         )
     return (
-        f"Of course. The front desk is closed right now (hours: {hours}). Email "
-        f"{clinic.email} and someone will get back to you, or call {clinic.phone} "
-        "when we're open."
+        "Of course. I've passed your conversation to the front desk. They're closed right "
+        f"now (hours: {hours}), so someone will get back to you when we open. You can also "
+        f"email {clinic.email}, or call {clinic.phone} when we're open."
     )
 
 

@@ -40,3 +40,41 @@ def store_url(empty_store_url: str) -> str:
     """A migrated SQLite store loaded with the clinic's real knowledge files."""
     load_knowledge(KNOWLEDGE_DIR, empty_store_url)
     return empty_store_url
+
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A fresh, migrated and loaded PostgreSQL database, dropped afterwards.
+
+    PostgreSQL runs on this machine and in CI: if it is unreachable the test
+    fails (it must not silently skip).
+    """
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    name = f"clinic_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001 - any failure here means "no PostgreSQL"
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is needed for this test: {error}")
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        load_knowledge(KNOWLEDGE_DIR, url)
+        yield url
+    finally:
+        from bot.store.session import get_engine
+
+        get_engine(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -11,9 +11,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerQuestion
-from actions.booking import ActionBookSession, ActionCloseBookingOffer
+from actions.booking import ActionCloseBookingOffer, ActionStartBooking
 from actions.common import ANSWERS
-from actions.front_desk import ActionEmergencyAdvice, ActionFrontDesk
+from actions.front_desk import HANDOFFS, ActionEmergencyAdvice, ActionFrontDesk
 from actions.suitability import ActionCheckSuitability
 
 DOMAIN: dict[str, Any] = {}
@@ -22,6 +22,7 @@ DOMAIN: dict[str, Any] = {}
 @pytest.fixture(autouse=True)
 def answers_from_test_store(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ANSWERS, "database_url", store_url)
+    monkeypatch.setattr(HANDOFFS, "database_url", store_url)
 
 
 def make_tracker(
@@ -144,13 +145,17 @@ def test_suitability_without_a_condition_asks_which_one_and_makes_no_offer():
     assert events == []
 
 
-def test_booking_gives_phone_and_closes_the_offer():
-    tracker = make_tracker("affirm", slots={"booking_offered": True, "booking_offer_pending": True})
+def test_starting_a_booking_closes_the_offer_and_clears_old_form_values():
+    tracker = make_tracker(
+        "affirm",
+        slots={"booking_offered": True, "booking_offer_pending": True, "client_name": "Old"},
+    )
 
-    messages, events = run(ActionBookSession(), tracker)
+    _, events = run(ActionStartBooking(), tracker)
 
-    assert "+44 117 496 0123" in messages[0]["text"]
     assert SlotSet("booking_offer_pending", False) in events
+    assert SlotSet("booking_offered", True) in events
+    assert SlotSet("client_name", None) in events
 
 
 def test_declined_offer_is_closed():
@@ -159,10 +164,24 @@ def test_declined_offer_is_closed():
     assert events == [SlotSet("booking_offer_pending", False)]
 
 
-def test_front_desk_reply_gives_a_way_to_reach_a_person():
-    messages, _ = run(ActionFrontDesk(), make_tracker("request_human"))
+def test_asking_for_a_person_queues_a_handoff_with_the_transcript():
+    tracker = make_tracker(
+        "request_human", "can i talk to a person", slots={"contact": "+447911123456"}
+    )
+    tracker.events = [
+        {"event": "user", "text": "does it hurt"},
+        {"event": "bot", "text": "A small pinch."},
+        {"event": "user", "text": "can i talk to a person"},
+    ]
+
+    messages, _ = run(ActionFrontDesk(), tracker)
 
     assert "hello@stillwater-acupuncture.example" in messages[0]["text"]
+    [handoff] = HANDOFFS.list(only_open=True)
+    assert handoff.sender_id == "test-user"
+    assert handoff.contact == "+447911123456"
+    assert handoff.transcript[0] == {"from": "client", "text": "does it hurt"}
+    assert handoff.transcript[-1]["text"] == "can i talk to a person"
 
 
 def test_emergency_advice_starts_with_the_emergency_number():

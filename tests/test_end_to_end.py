@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -43,16 +44,26 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def e2e_store(workdir: Path) -> str:
     from bot.knowledge.loader import load_knowledge
     from bot.store import migrate
 
-    workdir = tmp_path_factory.mktemp("e2e")
     store_url = f"sqlite:///{workdir / 'clinic.db'}"
     migrate.upgrade(store_url)
     load_knowledge(PROJECT_ROOT / "data" / "knowledge", store_url)
+    return store_url
+
+
+@pytest.fixture(scope="module")
+def rasa_url(workdir: Path, e2e_store: str) -> Iterator[str]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    store_url = e2e_store
 
     actions_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
@@ -110,7 +121,7 @@ def texts(replies: list[dict]) -> str:
     return "\n".join(reply.get("text", "") for reply in replies)
 
 
-def test_pain_question_then_yes_books_through_the_front_desk(rasa_url: str):
+def test_pain_question_then_yes_starts_the_booking(rasa_url: str):
     chat = Conversation(rasa_url)
 
     answer = chat.say("does it hurt?")
@@ -119,7 +130,7 @@ def test_pain_question_then_yes_books_through_the_front_desk(rasa_url: str):
     assert [button["payload"] for button in offer["buttons"]] == ["/affirm", "/deny"]
 
     booking = chat.say("yes please")
-    assert "+44 117 496 0123" in texts(booking)
+    assert "What name should I put the booking under?" in texts(booking)
 
 
 def test_warfarin_gets_talk_to_the_practitioner_first(rasa_url: str):
@@ -138,3 +149,32 @@ def test_out_of_scope_gets_no_clinic_answer(rasa_url: str):
     reply = texts(Conversation(rasa_url).say("what's the weather in Leeds tomorrow"))
 
     assert "only help with questions about our facial acupuncture" in reply
+
+
+def test_booking_through_the_webhook_is_listed_by_the_staff_cli(rasa_url: str, e2e_store: str):
+    chat = Conversation(rasa_url)
+    assert "name" in texts(chat.say("I'd like to book a first session"))
+    assert "phone number or email" in texts(chat.say("Ann O'Brien"))
+    assert "When would suit you" in texts(chat.say("07911 123456"))
+    offer = chat.say("next friday afternoon")
+    assert offer[-1]["buttons"][0]["payload"] == "1"
+    assert "Is that okay?" in texts(chat.say("1"))
+    summary = texts(chat.say("/affirm"))
+    assert "Ann O'Brien" in summary and "+447911123456" in summary
+
+    confirmation = texts(chat.say("/affirm"))
+
+    ref = re.search(r"FA-[0-9A-Z]{4}", confirmation)
+    assert ref, confirmation
+    listed = subprocess.run(
+        [BIN / "clinic", "bookings", "list", "--json"],
+        env={**os.environ, "DATABASE_URL": e2e_store},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [booking] = [b for b in json.loads(listed.stdout) if b["ref"] == ref.group()]
+    assert booking["name"] == "Ann O'Brien"
+    assert booking["phone"] == "+447911123456"
+    assert booking["status"] == "confirmed"
+    assert booking["channel"] == "rest"

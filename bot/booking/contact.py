@@ -50,6 +50,11 @@ class Contact:
     phone: str | None
     email: str | None
 
+    @classmethod
+    def from_stored(cls, value: str) -> Contact:
+        """Back from the single normalised value kept in a conversation slot."""
+        return cls(phone=None, email=value) if "@" in value else cls(phone=value, email=None)
+
     def describe(self) -> str:
         """The phone number or email address, for a booking summary."""
         return ", ".join(value for value in (self.phone, self.email) if value)

@@ -41,7 +41,7 @@ def normalise_reference(text: str) -> str | None:
 
 
 def _looks_like_word(token: str) -> bool:
-    """"family" or "fabric" typed without a separator: an ordinary word, not a reference.
+    """True for a word like "family" typed without a separator: not a reference.
 
     A run-together reference is only trusted if it has a digit or is typed in capitals,
     so a chat message that mentions family is not read as booking FA-M11Y.

@@ -92,6 +92,13 @@ def topic_for_intent(session: Session, intent: str) -> TopicAnswer | None:
     return TopicAnswer(topic.key, topic.title, topic.answer, tuple(topic.sources or ()))
 
 
+def topic_by_key(session: Session, key: str) -> TopicAnswer | None:
+    topic = session.execute(select(Topic).where(Topic.key == key)).scalar_one_or_none()
+    if topic is None:
+        return None
+    return TopicAnswer(topic.key, topic.title, topic.answer, tuple(topic.sources or ()))
+
+
 def conditions_by_key(session: Session, keys: list[str]) -> list[ConditionAdvice]:
     """The conditions with these keys, in the order asked, unknown keys skipped."""
     rows = session.execute(select(Condition).where(Condition.key.in_(keys))).scalars()

@@ -27,23 +27,29 @@ def _connect_args(url: str, timeout: float) -> dict:
     return {}
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None, connect_timeout: float | None = None) -> Engine:
-    """A pooled engine per database URL (cached: engines are meant to be long-lived)."""
+    """The pooled engine of a database URL (default: the DATABASE_URL setting)."""
     settings = get_settings()
-    url = url or settings.database_url
     timeout = settings.db_connect_timeout if connect_timeout is None else connect_timeout
+    return _cached_engine(url or settings.database_url, timeout)
+
+
+@lru_cache(maxsize=8)
+def _cached_engine(url: str, timeout: float) -> Engine:
+    """One engine per URL: engines own connection pools and are meant to be long-lived."""
     engine = create_engine(
         url, future=True, pool_pre_ping=True, connect_args=_connect_args(url, timeout)
     )
     if url.startswith("sqlite"):
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _configure_sqlite)
     return engine
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers (the action server) are not blocked while a booking is written.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

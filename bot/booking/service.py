@@ -1,0 +1,318 @@
+"""Booking, rescheduling and cancelling first sessions: each write is one transaction.
+
+The database has the last word on double booking (a unique index on confirmed
+bookings per practitioner and start); the checks here only make the common
+case friendly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.booking import availability
+from bot.booking.availability import Slot
+from bot.booking.contact import Contact, ContactError, parse_contact
+from bot.booking.refs import new_reference, normalise_reference
+from bot.store.models import Booking, BookingStatus, ClinicInfo, Treatment
+from bot.store.queries import KnowledgeNotLoaded
+from bot.store.session import session_scope
+
+SEARCH_AHEAD = timedelta(days=21)  # how far past a wish we look when it has nothing free
+_REF_ATTEMPTS = 5
+
+
+class ConsentRequired(ValueError):
+    """Contact details may only be stored with the client's consent."""
+
+
+class SlotUnavailable(Exception):
+    """The slot was taken (or is no longer bookable) by the time we tried to book it."""
+
+
+class BookingNotFound(LookupError):
+    """No booking matches (the same answer whether the ref or the contact was wrong)."""
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    name: str
+    contact: Contact
+    slot: Slot
+    consent: bool
+    channel: str
+    sender_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BookingRecord:
+    """A booking as the assistant and the staff CLI show it (the `--json` fields)."""
+
+    ref: str
+    name: str | None
+    phone: str | None
+    email: str | None
+    practitioner: str
+    start: datetime
+    end: datetime
+    status: str
+    channel: str
+    created_at: datetime
+
+    @classmethod
+    def from_json(cls, data: dict) -> BookingRecord:
+        return cls(
+            **{
+                **data,
+                "start": datetime.fromisoformat(data["start"]),
+                "end": datetime.fromisoformat(data["end"]),
+                "created_at": datetime.fromisoformat(data["created_at"]),
+            }
+        )
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "ref": self.ref,
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "practitioner": self.practitioner,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "status": self.status,
+            "channel": self.channel,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    slots: list[Slot]
+    matches_wish: bool  # False: nothing free in the wished window, these are the next ones
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _record(booking: Booking, tz) -> BookingRecord:
+    return BookingRecord(
+        ref=booking.ref,
+        name=booking.client_name,
+        phone=booking.phone,
+        email=booking.email,
+        practitioner=booking.practitioner.name,
+        start=booking.starts_at.astimezone(tz),
+        end=booking.ends_at.astimezone(tz),
+        status=booking.status.value,
+        channel=booking.channel,
+        created_at=booking.created_at,
+    )
+
+
+def _contact_matches(booking: Booking, contact_text: str, region: str) -> bool:
+    try:
+        given = parse_contact(contact_text, region)
+    except ContactError:
+        return False
+    return bool(
+        (given.phone and given.phone == booking.phone)
+        or (given.email and booking.email and given.email.lower() == booking.email.lower())
+    )
+
+
+class BookingService:
+    """Free slots and bookings in the store; `clock` is injectable for tests."""
+
+    def __init__(
+        self, database_url: str | None = None, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self.database_url = database_url
+        self.clock = clock
+
+    def _session(self):
+        return session_scope(self.database_url)
+
+    # --- reading -------------------------------------------------------------------
+
+    def timezone(self):
+        with self._session() as session:
+            return availability.clinic_timezone(session)
+
+    def region(self) -> str:
+        with self._session() as session:
+            country = session.execute(select(ClinicInfo.country).limit(1)).scalar_one_or_none()
+        if country is None:
+            raise KnowledgeNotLoaded("no clinic details in the store; run `clinic knowledge load`")
+        return country
+
+    def suggest(
+        self,
+        earliest: datetime,
+        latest: datetime,
+        preferred: datetime | None = None,
+        part_of_day: str | None = None,
+        limit: int = 3,
+        exclude: tuple[datetime, ...] = (),
+    ) -> Suggestion:
+        """Up to `limit` free slots for a wish; if none, the next free ones after it."""
+        now = self.clock()
+        with self._session() as session:
+            schedule = availability.load_schedule(session, earliest, latest + SEARCH_AHEAD)
+
+        def usable(slot: Slot) -> bool:
+            return slot.start not in exclude and availability.in_part_of_day(slot, part_of_day)
+
+        wished = [s for s in availability.free_slots(schedule, earliest, latest, now) if usable(s)]
+        if wished:
+            return Suggestion(availability.nearest(wished, preferred, limit), True)
+        later = [
+            s
+            for s in availability.free_slots(schedule, latest, latest + SEARCH_AHEAD, now)
+            if s.start not in exclude
+        ]
+        return Suggestion(availability.nearest(later, None, limit), False)
+
+    def slots_on(self, day: date) -> list[Slot]:
+        """Free slots of one day (for the staff CLI)."""
+        with self._session() as session:
+            tz = availability.clinic_timezone(session)
+            start = datetime.combine(day, datetime.min.time(), tz)
+            schedule = availability.load_schedule(session, start, start + timedelta(days=1))
+        return availability.free_slots(schedule, start, start + timedelta(days=1), self.clock())
+
+    def list_bookings(self, day: date | None = None) -> list[BookingRecord]:
+        with self._session() as session:
+            tz = availability.clinic_timezone(session)
+            query = select(Booking).order_by(Booking.starts_at)
+            if day is not None:
+                start = datetime.combine(day, datetime.min.time(), tz)
+                query = query.where(
+                    Booking.starts_at >= start, Booking.starts_at < start + timedelta(days=1)
+                )
+            return [_record(b, tz) for b in session.execute(query).scalars()]
+
+    def find(self, ref_text: str, contact_text: str) -> BookingRecord:
+        """The client's own confirmed booking: reference and contact must both match."""
+        with self._session() as session:
+            booking = self._owned_booking(session, ref_text, contact_text)
+            return _record(booking, availability.clinic_timezone(session))
+
+    # --- writing -------------------------------------------------------------------
+
+    def book(self, request: BookingRequest) -> BookingRecord:
+        """Save a booking in one transaction, or raise SlotUnavailable / ConsentRequired."""
+        if not request.consent:
+            raise ConsentRequired("the client has not agreed to us keeping their contact details")
+        for _ in range(_REF_ATTEMPTS):
+            try:
+                with self._session() as session:
+                    self._check_still_free(session, request.slot)
+                    booking = self._new_booking(session, request)
+                    session.flush()
+                    return _record(booking, availability.clinic_timezone(session))
+            except IntegrityError:
+                if self._slot_taken(request.slot):
+                    raise SlotUnavailable("the slot was booked by someone else") from None
+                # Otherwise the random reference collided: try another one.
+        raise RuntimeError("could not allocate a unique booking reference")
+
+    def cancel(self, ref_text: str, contact_text: str) -> BookingRecord:
+        with self._session() as session:
+            booking = self._owned_booking(session, ref_text, contact_text)
+            self._mark_cancelled(booking)
+            session.flush()
+            return _record(booking, availability.clinic_timezone(session))
+
+    def cancel_by_staff(self, ref_text: str) -> BookingRecord:
+        """Front-desk cancellation: no contact check (staff are trusted)."""
+        ref = normalise_reference(ref_text)
+        with self._session() as session:
+            booking = session.execute(
+                select(Booking).where(Booking.ref == ref, Booking.status == BookingStatus.CONFIRMED)
+            ).scalar_one_or_none()
+            if booking is None:
+                raise BookingNotFound(f"no confirmed booking with reference {ref_text!r}")
+            self._mark_cancelled(booking)
+            session.flush()
+            return _record(booking, availability.clinic_timezone(session))
+
+    def reschedule(self, ref_text: str, contact_text: str, slot: Slot) -> BookingRecord:
+        try:
+            with self._session() as session:
+                booking = self._owned_booking(session, ref_text, contact_text)
+                self._check_still_free(session, slot)
+                booking.practitioner_id = slot.practitioner_id
+                booking.starts_at, booking.ends_at = slot.start, slot.end
+                session.flush()
+                session.refresh(booking)
+                return _record(booking, availability.clinic_timezone(session))
+        except IntegrityError:
+            raise SlotUnavailable("the slot was booked by someone else") from None
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _owned_booking(self, session: Session, ref_text: str, contact_text: str) -> Booking:
+        ref = normalise_reference(ref_text or "")
+        booking = None
+        if ref:
+            booking = session.execute(
+                select(Booking).where(Booking.ref == ref, Booking.status == BookingStatus.CONFIRMED)
+            ).scalar_one_or_none()
+        region = session.execute(select(ClinicInfo.country).limit(1)).scalar_one_or_none() or "GB"
+        if booking is None or not _contact_matches(booking, contact_text, region):
+            raise BookingNotFound("no booking matches that reference and contact")
+        return booking
+
+    def _check_still_free(self, session: Session, slot: Slot) -> None:
+        schedule = availability.load_schedule(session, slot.start, slot.end)
+        free = availability.free_slots(schedule, slot.start, slot.end, self.clock())
+        if not any(
+            s.start == slot.start and s.practitioner_id == slot.practitioner_id for s in free
+        ):
+            raise SlotUnavailable("the slot is no longer free")
+
+    def _new_booking(self, session: Session, request: BookingRequest) -> Booking:
+        first = session.execute(select(Treatment).where(Treatment.first_session)).scalar_one()
+        now = self.clock()
+        booking = Booking(
+            ref=new_reference(),
+            practitioner_id=request.slot.practitioner_id,
+            treatment_key=first.key,
+            starts_at=request.slot.start,
+            ends_at=request.slot.end,
+            status=BookingStatus.CONFIRMED,
+            client_name=request.name,
+            phone=request.contact.phone,
+            email=request.contact.email,
+            consent_at=now,
+            channel=request.channel,
+            sender_id=request.sender_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(booking)
+        return booking
+
+    def _mark_cancelled(self, booking: Booking) -> None:
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = self.clock()
+
+    def _slot_taken(self, slot: Slot) -> bool:
+        with self._session() as session:
+            return (
+                session.execute(
+                    select(Booking.id).where(
+                        Booking.practitioner_id == slot.practitioner_id,
+                        Booking.starts_at == slot.start,
+                        Booking.status == BookingStatus.CONFIRMED,
+                    )
+                ).first()
+                is not None
+            )
+

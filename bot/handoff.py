@@ -1,0 +1,120 @@
+"""Handoff requests: a client asked for a person; the front desk picks them up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from bot.store.models import HandoffRequest, HandoffStatus
+from bot.store.session import session_scope
+
+TRANSCRIPT_TURNS = 20
+
+
+@dataclass(frozen=True)
+class HandoffRecord:
+    id: int
+    channel: str
+    sender_id: str
+    contact: str | None
+    reason: str
+    status: str
+    created_at: datetime
+    closed_at: datetime | None
+    transcript: list[dict[str, str]]
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "channel": self.channel,
+            "sender_id": self.sender_id,
+            "contact": self.contact,
+            "reason": self.reason,
+            "status": self.status,
+            "created_at": self.created_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "transcript": self.transcript,
+        }
+
+
+class HandoffNotFound(LookupError):
+    pass
+
+
+def _record(row: HandoffRequest) -> HandoffRecord:
+    return HandoffRecord(
+        row.id,
+        row.channel,
+        row.sender_id,
+        row.contact,
+        row.reason,
+        row.status.value,
+        row.created_at,
+        row.closed_at,
+        list(row.transcript or []),
+    )
+
+
+def last_turns(events: list[dict], turns: int = TRANSCRIPT_TURNS) -> list[dict[str, str]]:
+    """The messages of the last `turns` turns (a client message and the replies to it)."""
+    lines = [
+        {"from": "client" if event["event"] == "user" else "assistant", "text": event["text"]}
+        for event in events
+        if event.get("event") in ("user", "bot") and event.get("text")
+    ]
+    client_lines = [i for i, line in enumerate(lines) if line["from"] == "client"]
+    start = client_lines[-turns] if len(client_lines) >= turns else 0
+    return lines[start:]
+
+
+class HandoffQueue:
+    def __init__(
+        self,
+        database_url: str | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self.database_url = database_url
+        self.clock = clock
+
+    def open(
+        self,
+        channel: str,
+        sender_id: str,
+        transcript: list[dict[str, str]],
+        contact: str | None = None,
+        reason: str = "asked_for_a_person",
+    ) -> HandoffRecord:
+        with session_scope(self.database_url) as session:
+            row = HandoffRequest(
+                channel=channel,
+                sender_id=sender_id,
+                transcript=transcript,
+                contact=contact,
+                reason=reason,
+                status=HandoffStatus.OPEN,
+                created_at=self.clock(),
+            )
+            session.add(row)
+            session.flush()
+            return _record(row)
+
+    def list(self, only_open: bool = False) -> list[HandoffRecord]:
+        with session_scope(self.database_url) as session:
+            query = select(HandoffRequest).order_by(HandoffRequest.created_at)
+            if only_open:
+                query = query.where(HandoffRequest.status == HandoffStatus.OPEN)
+            return [_record(row) for row in session.execute(query).scalars()]
+
+    def close(self, handoff_id: int) -> HandoffRecord:
+        with session_scope(self.database_url) as session:
+            row = session.get(HandoffRequest, handoff_id)
+            if row is None:
+                raise HandoffNotFound(f"no handoff request with id {handoff_id}")
+            if row.status is not HandoffStatus.CLOSED:
+                row.status = HandoffStatus.CLOSED
+                row.closed_at = self.clock()
+            session.flush()
+            return _record(row)
