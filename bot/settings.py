@@ -26,6 +26,11 @@ class Settings:
     db_connect_timeout: float = 2.0
     # EMERGENCY_NUMBER: used only if the store cannot be read during an emergency.
     emergency_number: str = "999"
+    # MAX_MESSAGE_CHARS: longer messages get a polite answer and are not processed.
+    max_message_chars: int = 1000
+    # RATE_LIMIT_PER_SENDER / RATE_LIMIT_PER_IP: messages per minute on public channels.
+    rate_limit_per_sender: int = 30
+    rate_limit_per_ip: int = 120
     # MODEL_PATH: the trained Rasa model `clinic ask` uses.
     model_path: Path = PROJECT_ROOT / "models" / "clinic.tar.gz"
 
@@ -40,6 +45,11 @@ class Settings:
                 env.get("DB_CONNECT_TIMEOUT") or defaults.db_connect_timeout
             ),
             emergency_number=env.get("EMERGENCY_NUMBER") or defaults.emergency_number,
+            max_message_chars=int(env.get("MAX_MESSAGE_CHARS") or defaults.max_message_chars),
+            rate_limit_per_sender=int(
+                env.get("RATE_LIMIT_PER_SENDER") or defaults.rate_limit_per_sender
+            ),
+            rate_limit_per_ip=int(env.get("RATE_LIMIT_PER_IP") or defaults.rate_limit_per_ip),
             model_path=Path(env.get("MODEL_PATH") or defaults.model_path),
         )
 

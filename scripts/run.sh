@@ -5,9 +5,12 @@ cd "$(dirname "$0")/.."
 
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
+# Both servers listen on loopback unless you choose otherwise (see README: exposing them).
 BIND=${BIND_ADDRESS:-127.0.0.1}
+ACTIONS_BIND=${ACTIONS_BIND_ADDRESS:-127.0.0.1}
 
-.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+# rasa-sdk reads its listen address from SANIC_HOST (it would default to 0.0.0.0).
+SANIC_HOST="$ACTIONS_BIND" .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true' EXIT INT TERM
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -201,3 +202,33 @@ def test_store_down_gives_an_apology_with_the_last_known_phone(
     assert "can't look that up right now" in messages[0]["text"]
     assert "+44 117 496 0123" in messages[0]["text"]
     assert events == []
+
+
+def test_assistant_recovers_by_itself_when_the_store_comes_back(store_url: str):
+    database = Path(store_url.removeprefix("sqlite:///"))
+    hidden = database.with_suffix(".away")
+    database.rename(hidden)  # the store disappears...
+    try:
+        down, _ = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
+    finally:
+        hidden.rename(database)  # ...and comes back
+
+    back, _ = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
+
+    assert "can't look that up right now" in down[0]["text"]
+    assert "pinch" in back[0]["text"]
+
+
+def test_postgres_connections_give_up_within_the_connect_timeout():
+    from bot.store.session import _connect_args
+
+    assert _connect_args("postgresql://u@db/clinic", 2.0) == {"connect_timeout": 2}
+    assert _connect_args("sqlite:///x.db", 2.0)["timeout"] == 2.0
+
+
+def test_unreachable_postgres_gives_the_apology(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(ANSWERS, "database_url", "postgresql://nobody@127.0.0.1:1/clinic")
+
+    messages, _ = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
+
+    assert "can't look that up right now" in messages[0]["text"]

@@ -22,6 +22,7 @@ from bot.settings import PROJECT_ROOT
 MODEL = PROJECT_ROOT / "models" / "clinic.tar.gz"
 BIN = Path(sys.executable).parent
 START_TIMEOUT_S = 180
+API_TOKEN = "e2e-test-token"  # Rasa's HTTP API is only ever on with a token
 
 
 def free_port() -> int:
@@ -68,7 +69,15 @@ def rasa_url(workdir: Path, e2e_store: str) -> Iterator[str]:
     actions_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    env = {**os.environ, "DATABASE_URL": store_url, "RASA_TELEMETRY_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": store_url,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SANIC_HOST": "127.0.0.1",  # the action server on loopback, as in `make run`
+        # The fuzz test below sends 1,000 messages from one address.
+        "RATE_LIMIT_PER_SENDER": "100000",
+        "RATE_LIMIT_PER_IP": "100000",
+    }
 
     processes = []
     try:
@@ -85,7 +94,8 @@ def rasa_url(workdir: Path, e2e_store: str) -> Iterator[str]:
             subprocess.Popen(
                 [BIN / "rasa", "run", "--model", MODEL, "--endpoints", endpoints,
                  "--credentials", PROJECT_ROOT / "credentials.yml",
-                 "--interface", "127.0.0.1", "--port", str(rasa_port)],
+                 "--interface", "127.0.0.1", "--port", str(rasa_port),
+                 "--enable-api", "--auth-token", API_TOKEN],
                 cwd=workdir, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
             )
         )
@@ -178,3 +188,80 @@ def test_booking_through_the_webhook_is_listed_by_the_staff_cli(rasa_url: str, e
     assert booking["phone"] == "+447911123456"
     assert booking["status"] == "confirmed"
     assert booking["channel"] == "rest"
+
+
+def tracker_slots(rasa_url: str, sender: str) -> dict:
+    url = f"{rasa_url}/conversations/{sender}/tracker?token={API_TOKEN}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())["slots"]
+
+
+def test_http_api_refuses_requests_without_the_token(rasa_url: str):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{rasa_url}/conversations/anyone/tracker", timeout=30)
+
+    assert refused.value.code == 401
+
+
+BAD_INPUTS = [
+    "",
+    "   ",
+    "x" * 10_000,
+    "😀😀😀🙏",
+    "?!?!...",
+    "¿Cuánto cuesta una sesión de acupuntura facial?",
+    "control\x00chars\x07 and \x1b[31mescape",
+    " ".join(["hello"] * 1000),
+    "<img src=x onerror=alert(1)>",
+    "'; DROP TABLE bookings; --",
+]
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS, ids=range(len(BAD_INPUTS)))
+def test_bad_input_gets_a_sensible_reply(rasa_url: str, text: str):
+    replies = Conversation(rasa_url).say(text)
+
+    assert replies and all(reply.get("text") or reply.get("buttons") for reply in replies)
+
+
+def test_payload_typed_by_a_client_sets_no_slot(rasa_url: str):
+    chat = Conversation(rasa_url)
+    forged = {"ref": "FA-0000", "status": "confirmed", "start": "2030-01-01T10:00:00+00:00"}
+
+    chat.say("/book_session" + json.dumps({"booking_result": forged, "consent": True}))
+    chat.say('/inform{"booking_ref": "FA-7K3Q", "managed_booking": {"ref": "FA-7K3Q"}}')
+
+    slots = tracker_slots(rasa_url, chat.sender)
+    assert slots["booking_result"] is None
+    assert slots["consent"] is None
+    assert slots["managed_booking"] is None
+
+
+def test_fuzz_a_thousand_random_messages_without_a_server_error(rasa_url: str):
+    import random
+
+    rng = random.Random(20261126)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 .,!?/{}[]\"'@#£€😀👍\u202e\n\t"
+    words = ["book", "hurt", "warfarin", "price", "/affirm", "/deny", "FA-7K3Q", "stop",
+             "07911 123456", "tomorrow at 10", "yes", "no", "help", "botox", "{", "}"]
+    chat = Conversation(rasa_url)
+    statuses = []
+    for i in range(1000):
+        if i % 50 == 0:
+            chat = Conversation(rasa_url)  # new conversations keep trackers small
+        if rng.random() < 0.5:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        else:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        body = json.dumps({"sender": chat.sender, "message": text}).encode()
+        request = urllib.request.Request(
+            chat.url, data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    assert [s for s in statuses if s >= 500] == []
+    assert "pinch" in texts(Conversation(rasa_url).say("does it hurt?"))

@@ -220,6 +220,14 @@ MALFORMED = {
         "- key: frequency",
         ["health claim", "sources"],
     ),
+    "condition_advice_without_sources": (
+        "conditions.yml",
+        "    sources:\n      - Still Water Facial Acupuncture, clinic policy\n    synonyms:\n"
+        "      - rosacea\n",
+        "    synonyms:\n      - rosacea\n",
+        "- key: rosacea",
+        ["sources", "health claim"],
+    ),
     "synonym_in_two_conditions": (
         "conditions.yml",
         "      - rosacia\n",

@@ -96,6 +96,12 @@ class ConditionSpec(_Strict):
     sources: list[NonEmpty] = []
     synonyms: list[NonEmpty]
 
+    @validator("sources", always=True)
+    def _advice_has_sources(cls, sources: list[str]) -> list[str]:
+        if not sources:
+            raise ValueError("advice about a condition is a health claim: list at least one source")
+        return sources
+
     @validator("synonyms")
     def _normalise_synonyms(cls, phrases: list[str]) -> list[str]:
         if not phrases:

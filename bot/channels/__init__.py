@@ -1,0 +1,1 @@
+"""Input channels: guarded REST, website widget, WhatsApp (Twilio) and Telegram."""

@@ -1,0 +1,77 @@
+"""Run one input channel's blueprint on a real Sanic server on a free port, in a test.
+
+No Rasa model: `on_new_message` records what reaches the assistant and can
+answer through the message's output channel, like Rasa would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Sanic
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve_channel(
+    channel: InputChannel, reply: Callable[[UserMessage], Awaitable[Any]] | None = None
+) -> Iterator[tuple[str, list[UserMessage]]]:
+    """Yield (base URL of the channel's webhooks, messages received)."""
+    received: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+        if reply is not None:
+            await reply(message)
+
+    app = Sanic(f"channel_test_{uuid.uuid4().hex[:8]}")
+    # The same mount point as rasa.core.channels.channel.register.
+    app.blueprint(
+        channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.url_prefix()}"
+    )
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def start() -> None:
+        server = await app.create_server(
+            host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+        )
+        await server.startup()
+        await server.start_serving()
+        state["server"] = server
+        started.set()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(start())
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    if not started.wait(10):
+        raise RuntimeError("test channel server did not start")
+    try:
+        yield f"http://127.0.0.1:{port}/webhooks/{channel.url_prefix()}", received
+    finally:
+        async def stop() -> None:
+            server = state["server"]
+            server.close()
+            await server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
