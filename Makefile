@@ -18,13 +18,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 # No progress bars in logs (tqdm >= 4.66 reads this).
 export TQDM_DISABLE := 1
 
-.PHONY: help setup db train run test pytest validate test-stories holdout lint clean
+.PHONY: help setup db train run test pytest validate test-stories holdout lint clean browser run-prod
 
 help:
 	@echo "make run    set up, train if needed and start the assistant (:5005, actions :5055)"
 	@echo "make test   set up, train if needed and run all checks"
 	@echo "make setup  create .venv (Python 3.10), install locked packages, create and load the store"
 	@echo "make train  train the model into $(MODEL) if data, config or domain changed"
+	@echo "make run-prod  production mode on PostgreSQL + Redis with two Rasa instances"
 
 $(VENV)/.installed: requirements.lock pyproject.toml scripts/bootstrap-venv.sh
 	scripts/bootstrap-venv.sh
@@ -46,14 +47,23 @@ train: setup
 run: train
 	scripts/run.sh
 
+# Production mode: PostgreSQL + Redis, two Rasa instances (:5005, :5006), one action server.
+# Needs DATABASE_URL=postgresql://... and REDIS_URL=redis://... (README: Production mode).
+run-prod: train
+	scripts/run-prod.sh
+
 test: train lint pytest validate test-stories holdout
 	@echo "All checks passed."
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check bot actions tests scripts
 
-pytest: train
+pytest: train browser
 	$(BIN)/pytest
+
+# Debian's Chromium for the website widget's browser test (installs it if missing).
+browser:
+	scripts/ensure-chromium.sh
 
 validate: $(VENV)/.installed
 	$(BIN)/rasa data validate --config config.yml --domain domain.yml \

@@ -10,7 +10,7 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -279,6 +279,141 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- telegram --------------------------------------------------------------------------
+
+
+def _telegram_set_webhook(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.channels import NotConfigured
+    from bot.channels.telegram import TelegramError, TelegramSettings, set_webhook
+
+    try:
+        url = asyncio.run(set_webhook(TelegramSettings.from_env(), args.url))
+    except (NotConfigured, TelegramError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Telegram webhook set to {url} (with TELEGRAM_WEBHOOK_SECRET).")
+    return 0
+
+
+# --- privacy ---------------------------------------------------------------------------
+
+
+def _age(text: str) -> timedelta:
+    from bot.privacy import parse_age
+
+    try:
+        return parse_age(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _contact_text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the phone number or email address is empty")
+    return text
+
+
+def _conversations_line(deleted: int | None, events: int | None = None) -> str:
+    if deleted is None:
+        return "  conversations:          not touched (TRACKER_DB_URL is not set)"
+    return f"  conversations deleted:  {deleted}" + (
+        f" ({events} events)" if events is not None else ""
+    )
+
+
+def _privacy_purge(args: argparse.Namespace) -> int:
+    from bot.privacy import PrivacyError, purge, tracker_url_from_env
+
+    try:
+        report = purge(_store_url(), args.older_than, tracker_url_from_env())
+    except PrivacyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Purged personal data from before {report.cutoff:%Y-%m-%d %H:%M} UTC:")
+    print(f"  bookings anonymised:    {report.bookings_anonymised}")
+    print(f"  handoffs cleared:       {report.handoffs_cleared}")
+    print(_conversations_line(report.conversations_deleted, report.events_deleted))
+    return 0
+
+
+def _privacy_erase(args: argparse.Namespace) -> int:
+    from bot.privacy import InvalidContact, PrivacyError, erase, tracker_url_from_env
+
+    try:
+        report = erase(_store_url(), args.contact, tracker_url_from_env())
+    except InvalidContact as error:
+        print(f"error: {error}; nothing was changed", file=sys.stderr)
+        return 2
+    except PrivacyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if report.nothing_found:
+        print(f"Nothing found for {report.contact}.")
+        if report.conversations_deleted is None:
+            print(_conversations_line(None))
+        return 0
+    refs = ", ".join(report.bookings_anonymised)
+    print(f"Erased {report.contact}:")
+    print(f"  bookings anonymised:    {len(report.bookings_anonymised)}" + (refs and f" ({refs})"))
+    print(f"  handoffs cleared:       {report.handoffs_cleared}")
+    print(_conversations_line(report.conversations_deleted))
+    if report.upcoming:
+        print(
+            f"Note: {', '.join(report.upcoming)} still to come: kept in the diary with no name "
+            "or contact; cancel with `clinic bookings cancel` if it should not go ahead."
+        )
+    return 0
+
+
+def _add_privacy_commands(commands: argparse._SubParsersAction) -> None:
+    privacy = _subcommands(
+        _command(
+            commands,
+            "privacy",
+            "data retention and erasure of clients' personal data",
+            "Covers the store (DATABASE_URL) and Rasa's conversations in its SQL tracker\n"
+            "store (TRACKER_DB_URL; when unset, only the store is touched). Each database\n"
+            "is changed in one transaction: a failure changes nothing.",
+        ),
+        "privacy_command",
+    )
+    purge = _command(
+        privacy,
+        "purge",
+        "forget personal data older than an age (bookings keep ref, times and status)",
+        "Bookings that ended before the cutoff lose name, phone, email and sender id;\n"
+        "handoff requests created before it (open or closed) lose transcript, contact\n"
+        "and sender id; conversations whose last event is before it are deleted whole.",
+    )
+    purge.add_argument(
+        "--older-than",
+        type=_age,
+        required=True,
+        metavar="AGE",
+        help="e.g. 180d, 26w or 12h (days, weeks, hours)",
+    )
+    purge.set_defaults(handler=_privacy_purge)
+    erase = _command(
+        privacy,
+        "erase",
+        "forget one person: their bookings' personal fields, handoffs and conversations",
+        "Finds bookings with that phone or email, handoff requests whose contact or\n"
+        "transcript mentions it, and conversations of those, from that WhatsApp number\n"
+        "or mentioning it. Unknown contact: 'Nothing found', exit 0. Not a phone number\n"
+        "or email address: exit 2. Other failures: exit 1, nothing changed.",
+    )
+    erase.add_argument(
+        "--contact",
+        type=_contact_text,
+        required=True,
+        metavar="PHONE_OR_EMAIL",
+        help="phone number (national or +international) or email address",
+    )
+    erase.set_defaults(handler=_privacy_erase)
+
+
 # --- parser ----------------------------------------------------------------------------
 
 
@@ -391,6 +526,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("question", type=_question, help="the question, in quotes")
     ask.set_defaults(handler=_ask)
+
+    telegram = _subcommands(
+        _command(commands, "telegram", "the Telegram channel"), "telegram_command"
+    )
+    set_hook = _command(
+        telegram,
+        "set-webhook",
+        "point the Telegram bot's webhook at this server, with the secret token",
+        "Needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET; the URL is --url or\n"
+        "TELEGRAM_PUBLIC_URL (a base URL gets /webhooks/telegram/webhook added).",
+    )
+    set_hook.add_argument(
+        "--url", metavar="URL", help="public https:// URL (default: TELEGRAM_PUBLIC_URL)"
+    )
+    set_hook.set_defaults(handler=_telegram_set_webhook)
+
+    _add_privacy_commands(commands)
     return parser
 
 

@@ -124,3 +124,9 @@ def store_unavailable_reply(phone: str | None) -> str:
 def no_answer_yet(phone: str | None) -> str:
     contact = f"call the clinic on {phone}" if phone else "ask to speak to a person"
     return f"I don't have a vetted answer to that yet. Please {contact} and we'll help."
+
+
+def assistant_unavailable_reply(phone: str | None) -> str:
+    """When the assistant produced no answer at all (e.g. its action server is down)."""
+    contact = f" or call the clinic on {phone}" if phone else ""
+    return f"Sorry, I'm having trouble answering right now. Please try again in a moment{contact}."

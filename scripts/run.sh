@@ -20,8 +20,14 @@ The clinic assistant is starting (store: ${DATABASE_URL:-var/clinic.db}).
   Talk to it:  curl -s -XPOST http://localhost:$RASA_PORT/webhooks/rest/webhook \\
                  -H 'Content-Type: application/json' -d '{"sender":"me","message":"does it hurt?"}'
   Or chat:     .venv/bin/rasa shell   (in another terminal, while this runs)
+  Web widget:  http://127.0.0.1:$RASA_PORT/widget/demo.html   (demo page with the chat widget)
   Stop:        Ctrl-C
 
 MSG
+if [ "$RASA_PORT" != 5005 ] && [ -z "${WIDGET_ALLOWED_ORIGINS:-}" ]; then
+  echo "  Note: the widget accepts only WIDGET_ALLOWED_ORIGINS or credentials.yml's :5005 origins;"
+  echo "        for the demo page set WIDGET_ALLOWED_ORIGINS=http://127.0.0.1:$RASA_PORT"
+  echo
+fi
 .venv/bin/rasa run --model models/clinic.tar.gz --endpoints endpoints.yml \
   --credentials credentials.yml --interface "$BIND" --port "$RASA_PORT" --cors "*"

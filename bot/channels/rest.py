@@ -8,6 +8,7 @@ that never carry the message text.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from asyncio import CancelledError
@@ -19,12 +20,26 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.answers import Answers
 from bot.guard import MessageGuard
+from bot.replies import assistant_unavailable_reply
+from bot.store.queries import KnowledgeNotLoaded
+from bot.store.session import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
+_ANSWERS = Answers()
+
+
+async def no_answer_apology() -> str:
+    """Every turn of ours answers something; silence means a part is down (e.g. actions)."""
+    try:
+        phone = (await asyncio.to_thread(_ANSWERS.clinic)).phone
+    except (StoreUnavailable, KnowledgeNotLoaded):
+        phone = _ANSWERS.last_known_phone
+    return assistant_unavailable_reply(phone)
 
 
 def _json_body(request: Request) -> dict[str, Any] | None:
@@ -83,6 +98,11 @@ class GuardedRestInput(InputChannel):
             except Exception as error:  # never a 500 to a client; never the text in a log
                 logger.error("rest: handling a message failed (%s)", type(error).__name__)
                 collector.messages.append({"recipient_id": sender, "text": APOLOGY})
+            if not collector.messages:
+                logger.warning("rest: the assistant produced no reply; sent an apology")
+                collector.messages.append(
+                    {"recipient_id": sender, "text": await no_answer_apology()}
+                )
             return response.json(collector.messages)
 
         return webhook
