@@ -36,6 +36,10 @@ def serve_channel(
         if reply is not None:
             await reply(message)
 
+    # Several apps start in one process here. Sanic's start-up "touch up" rewrites
+    # HTTPResponse.send in place and fails on the second app unless in test mode, where it
+    # keeps the original method aside (sanic-testing sets the same flag).
+    Sanic.test_mode = True
     app = Sanic(f"channel_test_{uuid.uuid4().hex[:8]}")
     # The same mount point as rasa.core.channels.channel.register.
     app.blueprint(
