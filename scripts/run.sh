@@ -3,6 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The production switch: PostgreSQL + Redis for every part (one Rasa instance here;
+# `make run-prod` starts two).
+if [ "${CLINIC_ENV:-}" = production ] || [ -n "${REDIS_URL:-}" ]; then
+  RASA_PORTS=${RASA_PORTS:-${RASA_PORT:-5005}} exec scripts/run-prod.sh
+fi
+
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 # Both servers listen on loopback unless you choose otherwise (see README: exposing them).
