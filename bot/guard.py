@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import unicodedata
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,29 @@ class RateLimiter:
             del self._events[key]
 
 
+class RedisRateLimiter:
+    """RateLimiter's sliding window in Redis, so several Rasa instances share one limit."""
+
+    def __init__(self, client, limit: int, window: float = 60.0, namespace: str = "rate") -> None:
+        self._client, self.limit, self.window = client, limit, window
+        self._prefix = f"clinic:{namespace}:"
+
+    def allow(self, key: str) -> bool:
+        now = time.time()
+        redis_key = self._prefix + key
+        member = f"{now:.6f}-{uuid.uuid4().hex[:8]}"
+        pipe = self._client.pipeline()
+        pipe.zremrangebyscore(redis_key, 0, now - self.window)
+        pipe.zadd(redis_key, {member: now})
+        pipe.zcard(redis_key)
+        pipe.expire(redis_key, int(self.window) + 1)
+        _, _, count, _ = pipe.execute()
+        if count > self.limit:
+            self._client.zrem(redis_key, member)  # a refused message does not use up the quota
+            return False
+        return True
+
+
 def clean_text(raw: object) -> str:
     """Text as the assistant should see it: NFC, no control characters, trimmed."""
     text = raw if isinstance(raw, str) else "" if raw is None else str(raw)
@@ -94,13 +118,20 @@ class MessageGuard:
         per_sender_per_minute: int = 30,
         per_ip_per_minute: int = 120,
         clock: Callable[[], float] = time.monotonic,
+        redis_client=None,
     ) -> None:
+        """`redis_client`: share the limits between processes (production mode)."""
         self.max_chars = max_chars
-        self._senders = RateLimiter(per_sender_per_minute, clock=clock)
-        self._ips = RateLimiter(per_ip_per_minute, clock=clock)
+        if redis_client is not None:
+            self._senders = RedisRateLimiter(redis_client, per_sender_per_minute)
+            self._ips = RedisRateLimiter(redis_client, per_ip_per_minute)
+        else:
+            self._senders = RateLimiter(per_sender_per_minute, clock=clock)
+            self._ips = RateLimiter(per_ip_per_minute, clock=clock)
 
     @classmethod
     def from_settings(cls) -> MessageGuard:
+        from bot.channels import redis_client
         from bot.settings import get_settings
 
         settings = get_settings()
@@ -108,6 +139,7 @@ class MessageGuard:
             settings.max_message_chars,
             settings.rate_limit_per_sender,
             settings.rate_limit_per_ip,
+            redis_client=redis_client(),
         )
 
     def check(self, sender: str, ip: str | None, raw: object) -> GuardResult:

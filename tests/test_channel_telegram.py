@@ -24,7 +24,7 @@ from bot.channels.telegram import (
     EXPIRED_BUTTON_REPLY,
     MAX_CALLBACK_BYTES,
     SECRET_HEADER,
-    InMemoryCallbackData,
+    StoredCallbackData,
     TelegramInput,
     TelegramSettings,
 )
@@ -476,7 +476,7 @@ def test_set_webhook_command_reports_telegrams_refusal_without_the_token(telegra
 
 
 def test_short_payloads_travel_as_they_are_and_long_ones_within_64_bytes():
-    ids = InMemoryCallbackData()
+    ids = StoredCallbackData()
     long_unicode = "/inform" + "é" * 40
 
     assert ids.encode("/affirm") == "/affirm"
@@ -488,7 +488,7 @@ def test_short_payloads_travel_as_they_are_and_long_ones_within_64_bytes():
 
 
 def test_callback_data_that_was_never_handed_out_decodes_to_nothing():
-    ids = InMemoryCallbackData()
+    ids = StoredCallbackData()
     ids.encode("/affirm")
 
     assert ids.decode("/deny") is None

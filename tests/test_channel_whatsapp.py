@@ -25,7 +25,7 @@ from bot.channels import split_text
 from bot.channels.whatsapp import (
     EMPTY_TWIML,
     Button,
-    InMemoryButtonMemory,
+    StoredButtonMemory,
     WhatsAppInput,
     WhatsAppSettings,
     match_button,
@@ -468,7 +468,7 @@ def test_match_button_ignores_text_that_is_not_a_choice():
 
 
 def test_button_memory_forgets_after_its_time():
-    memory = InMemoryButtonMemory(ttl_seconds=60)
+    memory = StoredButtonMemory(ttl_seconds=60)
     now = [0.0]
     memory._store.clock = lambda: now[0]
     memory.remember(CLIENT, [Button("Yes", "/affirm")])

@@ -6,6 +6,8 @@ This module itself holds only small helpers shared by the WhatsApp and Telegram 
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 from collections import OrderedDict
@@ -158,6 +160,54 @@ class BoundedStore(Generic[_V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class RedisStore(Generic[_V]):
+    """BoundedStore's methods on Redis: one store shared by every Rasa instance.
+
+    Values must be JSON-serialisable. Without an expiry, entries live for
+    `DEFAULT_TTL_SECONDS` so the store cannot grow without bound.
+    """
+
+    DEFAULT_TTL_SECONDS = 30 * 24 * 3600
+
+    def __init__(self, client, namespace: str, ttl_seconds: float | None = None) -> None:
+        self._client = client
+        self._prefix = f"clinic:{namespace}:"
+        self._ttl = int(ttl_seconds or self.DEFAULT_TTL_SECONDS)
+
+    def put(self, key: str, value: _V) -> None:
+        self._client.set(self._prefix + key, json.dumps(value), ex=self._ttl)
+
+    def get(self, key: str) -> _V | None:
+        raw = self._client.get(self._prefix + key)
+        return None if raw is None else json.loads(raw)
+
+    def pop(self, key: str) -> _V | None:
+        raw = self._client.getdel(self._prefix + key)
+        return None if raw is None else json.loads(raw)
+
+
+def redis_client(url: str | None = None):
+    """A Redis client for REDIS_URL (production mode), or None when it is not set."""
+    url = url or os.environ.get("REDIS_URL")
+    if not url:
+        return None
+    import redis
+
+    # Short timeouts: these calls run on the channel's event loop.
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+def shared_store(
+    namespace: str, max_items: int, ttl_seconds: float | None = None
+) -> BoundedStore | RedisStore:
+    """Per-conversation channel state: in this process, or in Redis when REDIS_URL is set
+    (several Rasa instances must see the same buttons and the same seen updates)."""
+    client = redis_client()
+    if client is None:
+        return BoundedStore(max_items, ttl_seconds)
+    return RedisStore(client, namespace, ttl_seconds)
 
 
 # Ids that platforms put in webhooks (Twilio's MessageSid, Telegram's update_id): safe to log

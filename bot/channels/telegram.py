@@ -41,10 +41,12 @@ from sanic.response import HTTPResponse
 from bot.channels import (
     BoundedStore,
     NotConfigured,
+    RedisStore,
     loggable_id,
     public_webhook_url,
     read_env,
     screen,
+    shared_store,
     split_text,
 )
 from bot.guard import MessageGuard
@@ -216,7 +218,7 @@ class CallbackData(Protocol):
         ...
 
 
-class InMemoryCallbackData:
+class StoredCallbackData:
     """Short payloads travel as they are, longer ones as "~" + a hash of them.
 
     Only data this store handed out is read back: Telegram clients can send any
@@ -227,8 +229,11 @@ class InMemoryCallbackData:
 
     PREFIX = "~"
 
-    def __init__(self, max_items: int = 10_000) -> None:
-        self._payloads: BoundedStore[str] = BoundedStore(max_items)
+    def __init__(
+        self, max_items: int = 10_000, store: BoundedStore | RedisStore | None = None
+    ) -> None:
+        # This process's store by default; Redis in production, so any instance decodes.
+        self._payloads = store if store is not None else BoundedStore(max_items)
 
     def encode(self, payload: str) -> str:
         size = len(payload.encode("utf-8"))
@@ -340,9 +345,11 @@ class TelegramInput(InputChannel):
         self.settings = settings
         self.guard = guard or MessageGuard.from_settings()
         self.api = api or (TelegramApi(settings.bot_token) if settings else None)
-        self.callback_data: CallbackData = callback_data or InMemoryCallbackData()
+        self.callback_data: CallbackData = callback_data or StoredCallbackData(
+            store=shared_store("telegram-callbacks", 10_000)
+        )
         # Telegram re-sends an update it got no 2xx for: each is handled once.
-        self._seen_updates: BoundedStore[bool] = BoundedStore(max_items=1000)
+        self._seen_updates = shared_store("telegram-updates", 1000, ttl_seconds=24 * 3600)
 
     def get_output_channel(self) -> TelegramOutput | None:
         if self.api is None:

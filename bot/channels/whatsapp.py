@@ -41,11 +41,13 @@ from twilio.rest import Client
 from bot.channels import (
     BoundedStore,
     NotConfigured,
+    RedisStore,
     Screened,
     loggable_id,
     public_webhook_url,
     read_env,
     screen,
+    shared_store,
     split_text,
 )
 from bot.guard import MessageGuard
@@ -155,19 +157,22 @@ class ButtonMemory(Protocol):
         ...
 
 
-class InMemoryButtonMemory:
-    """ButtonMemory in this process (the single-process `rasa run` default)."""
+class StoredButtonMemory:
+    """ButtonMemory on a key-value store: this process's by default, Redis in production."""
 
     def __init__(
-        self, max_senders: int = 10_000, ttl_seconds: float | None = BUTTON_MEMORY_SECONDS
+        self,
+        max_senders: int = 10_000,
+        ttl_seconds: float | None = BUTTON_MEMORY_SECONDS,
+        store: BoundedStore | RedisStore | None = None,
     ) -> None:
-        self._store: BoundedStore[list[Button]] = BoundedStore(max_senders, ttl_seconds)
+        self._store = store if store is not None else BoundedStore(max_senders, ttl_seconds)
 
     def remember(self, sender_id: str, buttons: Sequence[Button]) -> None:
-        self._store.put(sender_id, list(buttons))
+        self._store.put(sender_id, [[button.title, button.payload] for button in buttons])
 
     def take(self, sender_id: str) -> list[Button]:
-        return self._store.pop(sender_id) or []
+        return [Button(title, payload) for title, payload in self._store.pop(sender_id) or []]
 
 
 # --- output ---------------------------------------------------------------------------
@@ -269,7 +274,9 @@ class WhatsAppInput(InputChannel):
     ) -> None:
         """`settings` None: the channel is off. `http_client`: Twilio's transport (tests)."""
         self.settings = settings
-        self.buttons: ButtonMemory = buttons or InMemoryButtonMemory()
+        self.buttons: ButtonMemory = buttons or StoredButtonMemory(
+            store=shared_store("whatsapp-buttons", 10_000, BUTTON_MEMORY_SECONDS)
+        )
         self.guard = guard or MessageGuard.from_settings()
         self._client: Client | None = None
         self._validator: RequestValidator | None = None
