@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -17,31 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from tests.servers import (
+    BIN,
+    action_server,
+    base_env,
+    endpoints_for,
+    rasa_server,
+    require_model,
+    running,
+    sqlite_store,
+)
 
-MODEL = PROJECT_ROOT / "models" / "clinic.tar.gz"
-BIN = Path(sys.executable).parent
-START_TIMEOUT_S = 180
 API_TOKEN = "e2e-test-token"  # Rasa's HTTP API is only ever on with a token
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    pytest.fail(f"{url} did not come up in {START_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -51,65 +35,25 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def e2e_store(workdir: Path) -> str:
-    from bot.knowledge.loader import load_knowledge
-    from bot.store import migrate
-
-    store_url = f"sqlite:///{workdir / 'clinic.db'}"
-    migrate.upgrade(store_url)
-    load_knowledge(PROJECT_ROOT / "data" / "knowledge", store_url)
-    return store_url
+    return sqlite_store(workdir)
 
 
 @pytest.fixture(scope="module")
 def rasa_url(workdir: Path, e2e_store: str) -> Iterator[str]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
-    store_url = e2e_store
-
-    actions_port, rasa_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    env = {
-        **os.environ,
-        "DATABASE_URL": store_url,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SANIC_HOST": "127.0.0.1",  # the action server on loopback, as in `make run`
+    require_model()
+    env = base_env(
+        DATABASE_URL=e2e_store,
         # The fuzz test below sends 1,000 messages from one address.
-        "RATE_LIMIT_PER_SENDER": "100000",
-        "RATE_LIMIT_PER_IP": "100000",
-    }
-
-    processes = []
-    try:
-        actions_log = workdir / "actions.log"
-        processes.append(
-            subprocess.Popen(
-                [BIN / "rasa", "run", "actions", "--actions", "actions", "--port",
-                 str(actions_port)],
-                cwd=PROJECT_ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
-            )
-        )
-        rasa_log = workdir / "rasa.log"
-        processes.append(
-            subprocess.Popen(
-                [BIN / "rasa", "run", "--model", MODEL, "--endpoints", endpoints,
-                 "--credentials", PROJECT_ROOT / "credentials.yml",
-                 "--interface", "127.0.0.1", "--port", str(rasa_port),
-                 "--enable-api", "--auth-token", API_TOKEN],
-                cwd=workdir, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
-            )
-        )
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes[0], actions_log)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", processes[1], rasa_log)
-        yield f"http://127.0.0.1:{rasa_port}"
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        RATE_LIMIT_PER_SENDER="100000",
+        RATE_LIMIT_PER_IP="100000",
+    )
+    actions = action_server(env, workdir)
+    rasa = rasa_server(
+        env, workdir, endpoints_for(actions, workdir),
+        extra=["--enable-api", "--auth-token", API_TOKEN],
+    )
+    with running(actions, rasa):
+        yield rasa.health_url.rstrip("/")
 
 
 class Conversation:

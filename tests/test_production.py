@@ -10,15 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -26,53 +22,12 @@ from sqlalchemy.engine import make_url
 
 from bot.knowledge.loader import load_knowledge
 from bot.production import write_endpoints
-from bot.settings import PROJECT_ROOT
 from bot.store import migrate
 from tests.conftest import KNOWLEDGE_DIR, POSTGRES_ADMIN_URL
-from tests.test_end_to_end import MODEL, free_port
+from tests.servers import action_server, free_port, rasa_server, require_model
 
-BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CLINIC_PHONE = "+44 117 496 0123"
-
-
-class Server:
-    """One server process that can be stopped and started again on the same port."""
-
-    def __init__(self, name: str, command: list, env: dict, health_url: str, logs: Path):
-        self.name, self.command, self.env, self.health_url = name, command, env, health_url
-        self.log = logs / f"{name}.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_up(self, timeout: float = 240) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.health_url, timeout=2):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.5)
-        pytest.fail(f"{self.name} not up in {timeout}s:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def create_database(admin, name: str) -> str:
@@ -83,8 +38,7 @@ def create_database(admin, name: str) -> str:
 
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    require_model()
     import redis
 
     work = tmp_path_factory.mktemp("prod")
@@ -113,38 +67,8 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "RATE_LIMIT_PER_IP": "100000",
     }
     endpoints = write_endpoints(work / "endpoints.yml", env)
-    actions = Server(
-        "actions",
-        [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        env,
-        f"http://127.0.0.1:{actions_port}/health",
-        work,
-    )
-    instances = []
-    for i in (1, 2):
-        port = free_port()
-        instances.append(
-            Server(
-                f"rasa{i}",
-                [
-                    BIN / "rasa",
-                    "run",
-                    "--model",
-                    MODEL,
-                    "--endpoints",
-                    endpoints,
-                    "--credentials",
-                    PROJECT_ROOT / "credentials.yml",
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
-                env,
-                f"http://127.0.0.1:{port}/",
-                work,
-            )
-        )
+    actions = action_server(env, work, actions_port)
+    instances = [rasa_server(env, work, endpoints, name=f"rasa{i}") for i in (1, 2)]
     servers = [actions, *instances]
     try:
         for server in servers:

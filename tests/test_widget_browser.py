@@ -12,10 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,9 +20,16 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from tests.servers import (
+    action_server,
+    base_env,
+    endpoints_for,
+    rasa_server,
+    require_model,
+    running,
+    sqlite_store,
+)
 
-MODEL = PROJECT_ROOT / "models" / "clinic.tar.gz"
-BIN = Path(sys.executable).parent
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -38,7 +41,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 RESULTS = PROJECT_ROOT / "results" / "widget"
-START_TIMEOUT_S = 180
 REPLY_TIMEOUT_MS = 30_000
 UUID_V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 HTML_MESSAGE = '<img src=x onerror="window.__pwned = 1"><b>bold</b>'
@@ -51,80 +53,18 @@ except ImportError as error:  # fail (not skip) with the reason: the package is 
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    pytest.fail(f"{url} did not come up in {START_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a running assistant (action server + `rasa run`) with the widget channel."""
-    from bot.knowledge.loader import load_knowledge
-    from bot.store import migrate
-
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+    require_model()
     workdir = tmp_path_factory.mktemp("widget")
-    store_url = f"sqlite:///{workdir / 'clinic.db'}"
-    migrate.upgrade(store_url)
-    load_knowledge(PROJECT_ROOT / "data" / "knowledge", store_url)
-
-    actions_port, rasa_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    base = f"http://127.0.0.1:{rasa_port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": store_url,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SANIC_HOST": "127.0.0.1",
-        "WIDGET_ALLOWED_ORIGINS": base,  # the demo page's own origin, and only that one
-    }
-    processes: list[subprocess.Popen] = []
-    try:
-        actions_log = workdir / "actions.log"
-        processes.append(
-            subprocess.Popen(
-                [BIN / "rasa", "run", "actions", "--actions", "actions",
-                 "--port", str(actions_port)],
-                cwd=PROJECT_ROOT, env=env, stdout=actions_log.open("w"),
-                stderr=subprocess.STDOUT,
-            )
-        )
-        rasa_log = workdir / "rasa.log"
-        processes.append(
-            subprocess.Popen(
-                [BIN / "rasa", "run", "--model", MODEL, "--endpoints", endpoints,
-                 "--credentials", PROJECT_ROOT / "credentials.yml",
-                 "--interface", "127.0.0.1", "--port", str(rasa_port), "--cors", "*"],
-                cwd=workdir, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
-            )
-        )
-        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes[0], actions_log)
-        wait_until_up(f"{base}/webhooks/widget/", processes[1], rasa_log)
+    env = base_env(DATABASE_URL=sqlite_store(workdir))
+    actions = action_server(env, workdir)
+    rasa = rasa_server(env, workdir, endpoints_for(actions, workdir), extra=["--cors", "*"])
+    base = rasa.health_url.rstrip("/")
+    rasa.env["WIDGET_ALLOWED_ORIGINS"] = base  # the demo page's own origin, and only that one
+    with running(actions, rasa):
         yield base
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @pytest.fixture(scope="module")

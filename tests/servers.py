@@ -1,0 +1,133 @@
+"""Start the assistant's real processes for a test: free ports, wait until up, stop cleanly."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.loader import load_knowledge
+from bot.settings import PROJECT_ROOT
+from bot.store import migrate
+
+BIN = Path(sys.executable).parent
+MODEL = PROJECT_ROOT / "models" / "clinic.tar.gz"
+START_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def require_model() -> None:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
+
+
+def sqlite_store(workdir: Path) -> str:
+    """A migrated SQLite store loaded with the clinic's knowledge files."""
+    url = f"sqlite:///{workdir / 'clinic.db'}"
+    migrate.upgrade(url)
+    load_knowledge(PROJECT_ROOT / "data" / "knowledge", url)
+    return url
+
+
+class Server:
+    """One server process that can be stopped and started again on the same port."""
+
+    def __init__(self, name: str, command: Sequence, env: dict, health_url: str, logs: Path):
+        self.name, self.command, self.env, self.health_url = name, list(command), env, health_url
+        self.log = logs / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_up(self, timeout: float = START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.health_url, timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.5)
+        pytest.fail(f"{self.name} not up in {timeout}s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def action_server(env: dict, logs: Path, port: int | None = None) -> Server:
+    port = port or free_port()
+    return Server(
+        "actions",
+        [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(port)],
+        {**env, "SANIC_HOST": "127.0.0.1"},  # loopback, as in `make run`
+        f"http://127.0.0.1:{port}/health",
+        logs,
+    )
+
+
+def rasa_server(
+    env: dict, logs: Path, endpoints: Path, name: str = "rasa", extra: Sequence[str] = ()
+) -> Server:
+    port = free_port()
+    return Server(
+        name,
+        [BIN / "rasa", "run", "--model", MODEL, "--endpoints", endpoints,
+         "--credentials", PROJECT_ROOT / "credentials.yml",
+         "--interface", "127.0.0.1", "--port", str(port), *extra],
+        env,
+        f"http://127.0.0.1:{port}/",
+        logs,
+    )
+
+
+def endpoints_for(actions: Server, workdir: Path) -> Path:
+    path = workdir / "endpoints.yml"
+    url = actions.health_url.removesuffix("/health") + "/webhook"
+    path.write_text(f'action_endpoint:\n  url: "{url}"\n')
+    return path
+
+
+@contextmanager
+def running(*servers: Server) -> Iterator[None]:
+    """Start all, wait for all, and always stop all."""
+    try:
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_up()
+        yield
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def base_env(**overrides: str) -> dict:
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **overrides}
