@@ -23,13 +23,12 @@ from actions.booking import (
     FORM_SLOTS,
     ActionAskChosenSlot,
     ActionBookingDone,
-    ActionStartManageBooking,
     ActionStopBooking,
     ValidateBookingForm,
-    ValidateManageBookingForm,
 )
 from actions.common import ANSWERS
 from actions.front_desk import HANDOFFS
+from actions.manage_booking import ActionStartManageBooking, ValidateManageBookingForm
 from bot.booking import wishes
 from bot.booking.availability import Slot
 from bot.booking.choice import slot_label
