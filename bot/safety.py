@@ -60,6 +60,7 @@ _URGENT_IF_HAPPENING = _any(
     r"\b(?:fever|temperature|feverish)\b.{0,60}\b(?:infect\w*|red|swollen|pus|needle)\b",
     r"\b(?:infect\w*|red|swollen|pus)\b.{0,60}\b(?:fever|temperature|feverish)\b",
     r"\bbleeding (?:a lot|heavily|badly|loads)\b",
+    r"\bstill bleeding\b|\bbleeding for (?:\d+|ages|over|more than)",
     r"\b(?:severe|really bad|awful|worst)\b.{0,20}\b(?:pain|headache)\b",
 )
 

@@ -7,6 +7,8 @@ import pytest
 from bot.safety import Urgency, classify, emergency_advice, is_emergency
 
 EMERGENCIES = [
+    "been pressing on it for 20 mins and it's still bleeding",
+    "the needle spot has been bleeding for 30 minutes",
     # breathing
     "I can't breathe",
     "i cant breathe properly after the needles",
