@@ -79,5 +79,26 @@ holdout: train
 	$(BIN)/python scripts/check_holdout.py results/holdout/intent_report.json \
 		--min-accuracy $(HOLDOUT_MIN_ACCURACY)
 
+# Benchmarks (not part of `make test`): NLU quality and latency next to stock Rasa.
+# Full run 30-40 min on 2 cores; writes docs/benchmarks.md, docs/bench/*.png, results/bench/.
+# BENCH_FOLDS=3 or BENCH_LEVELS=1,10 shorten it. bench-smoke: 2 folds, few epochs, levels 1,5
+# (a few minutes; output only under results/bench/smoke/).
+BENCH_FOLDS ?= 5
+BENCH_LEVELS ?= 1,10,20,50
+.PHONY: bench bench-smoke
+bench: train
+	$(BIN)/ruff check bench
+	$(BIN)/python -m bench.nlu --folds $(BENCH_FOLDS)
+	$(BIN)/python -m bench.floor
+	$(BIN)/python -m bench.load --levels $(BENCH_LEVELS)
+	$(BIN)/python -m bench.report
+
+bench-smoke: train
+	$(BIN)/ruff check bench
+	$(BIN)/python -m bench.nlu --quick
+	$(BIN)/python -m bench.floor --quick --repeat 50
+	$(BIN)/python -m bench.load --quick
+	$(BIN)/python -m bench.report --quick
+
 clean:
 	rm -rf models results var .pytest_cache .ruff_cache

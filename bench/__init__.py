@@ -1,0 +1,1 @@
+"""Benchmarks: NLU quality and latency of the clinic assistant next to stock Rasa (`make bench`)."""
