@@ -91,6 +91,7 @@ bench: train
 	$(BIN)/python -m bench.nlu --folds $(BENCH_FOLDS)
 	$(BIN)/python -m bench.floor
 	$(BIN)/python -m bench.load --levels $(BENCH_LEVELS)
+	$(BIN)/python -m bench.profile --compare
 	$(BIN)/python -m bench.report
 
 bench-smoke: train

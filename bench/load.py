@@ -293,6 +293,55 @@ def make_store(work: Path) -> Path:
     return db
 
 
+def start_ours(servers: Servers, work: Path, **extra_env: str) -> tuple[str, dict[str, int], Path]:
+    """Our action server and Rasa server on free loopback ports, with a fresh SQLite store.
+
+    Rate limits are lifted (the clients all come from 127.0.0.1). Returns the REST webhook
+    URL, the PIDs by name and the store's path.
+    """
+    db = make_store(work)
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = work / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    ours_env = {
+        "DATABASE_URL": f"sqlite:///{db}",
+        "SANIC_HOST": "127.0.0.1",
+        "RATE_LIMIT_PER_SENDER": "1000000",
+        "RATE_LIMIT_PER_IP": "1000000",
+        **extra_env,
+    }
+    pids = {
+        "ours_actions": servers.start(
+            "ours_actions",
+            [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", actions_port],
+            ROOT,
+            **ours_env,
+        ),
+        "ours_rasa": servers.start(
+            "ours_rasa",
+            [
+                BIN / "rasa",
+                "run",
+                "--model",
+                MODEL,
+                "--endpoints",
+                endpoints,
+                "--credentials",
+                ROOT / "credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                rasa_port,
+            ],
+            work,
+            **ours_env,
+        ),
+    }
+    servers.wait_up("ours_actions", f"http://127.0.0.1:{actions_port}/health")
+    servers.wait_up("ours_rasa", f"http://127.0.0.1:{rasa_port}/")
+    return f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", pids, db
+
+
 def free_all_slots(db: Path) -> None:
     """Cancel the bench's bookings between levels so every level finds free slots."""
     with sqlite3.connect(db) as conn:
@@ -371,68 +420,26 @@ def main() -> None:
 
     servers = Servers(work / "logs")
     try:
-        db = make_store(work)
-        actions_port, ours_port, stock_port = free_port(), free_port(), free_port()
-        endpoints = work / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        our_url, pids, db = start_ours(servers, work)
+        stock_port = free_port()
+        pids["stock_rasa"] = servers.start(
+            "stock_rasa",
+            [
+                BIN / "rasa",
+                "run",
+                "--model",
+                stock_dir / "models",
+                "--credentials",
+                stock_dir / "credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                stock_port,
+            ],
+            stock_dir,
         )
-        ours_env = {
-            "DATABASE_URL": f"sqlite:///{db}",
-            "SANIC_HOST": "127.0.0.1",
-            "RATE_LIMIT_PER_SENDER": "1000000",
-            "RATE_LIMIT_PER_IP": "1000000",
-        }
-        pids = {
-            "ours_actions": servers.start(
-                "ours_actions",
-                [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", actions_port],
-                ROOT,
-                **ours_env,
-            ),
-            "ours_rasa": servers.start(
-                "ours_rasa",
-                [
-                    BIN / "rasa",
-                    "run",
-                    "--model",
-                    MODEL,
-                    "--endpoints",
-                    endpoints,
-                    "--credentials",
-                    ROOT / "credentials.yml",
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    ours_port,
-                ],
-                work,
-                **ours_env,
-            ),
-            "stock_rasa": servers.start(
-                "stock_rasa",
-                [
-                    BIN / "rasa",
-                    "run",
-                    "--model",
-                    stock_dir / "models",
-                    "--credentials",
-                    stock_dir / "credentials.yml",
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    stock_port,
-                ],
-                stock_dir,
-            ),
-        }
-        servers.wait_up("ours_actions", f"http://127.0.0.1:{actions_port}/health")
-        servers.wait_up("ours_rasa", f"http://127.0.0.1:{ours_port}/")
         servers.wait_up("stock_rasa", f"http://127.0.0.1:{stock_port}/")
-        urls = {
-            name: f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-            for name, port in (("ours", ours_port), ("stock", stock_port))
-        }
+        urls = {"ours": our_url, "stock": f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook"}
         report["rss_after_start_mb"] = {
             n: round(proc_kb(p, "VmRSS") / 1024, 1) for n, p in pids.items()
         }

@@ -260,6 +260,33 @@ def load_section(load: dict[str, Any], floor: dict[str, Any] | None, rel: str) -
     return out
 
 
+def profile_section(profile: dict[str, Any]) -> list[str]:
+    """Throughput and latency with our Rasa speed-ups off and on, and where the time goes."""
+    lines = [
+        "## Profile of the hot path (py-spy)",
+        "",
+        "`python -m bench.profile --compare`: our assistant under the booking script, once with "
+        "`CLINIC_RASA_SPEEDUPS=off` (Rasa as shipped) and once as deployed, py-spy sampling "
+        "both processes.",
+        "",
+        "| speed-ups | clients | turns/s | p50 ms | p95 ms | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in profile["runs"]:
+        lines.append(
+            f"| {'on' if run['speedups'] else 'off'} | {run['clients']} | "
+            f"{run['throughput_turns_s']:.1f} | {ms(run['p50_ms'])} | {ms(run['p95_ms'])} | "
+            f"{run['errors']} |"
+        )
+    for run in profile["runs"]:
+        for name, top in run.get("top_frames", {}).items():
+            rows = [f"| {share * 100:.0f}% | `{frame[:90]}` |" for share, frame in top[:12]]
+            state = "on" if run["speedups"] else "off"
+            lines += ["", f"Samples of `{name}` (speed-ups {state}), inclusive, top 12:", ""]
+            lines += ["| share | frame |", "|---|---|", *rows]
+    return lines + [""]
+
+
 def targets_section(nlu, load, floor) -> list[str]:
     out = ["## Targets", "", "| target | measured | |", "|---|---|---|"]
     if nlu:
@@ -319,6 +346,7 @@ def main() -> None:
     nlu = _load(results_dir / "nlu.json")
     load = _load(results_dir / "load.json")
     floor = _load(results_dir / "floor.json")
+    profile = _load(results_dir / "profile" / "profile.json")
     dest = results_dir / "benchmarks.md" if args.quick else ROOT / "docs" / "benchmarks.md"
     rel = os.path.relpath(plots, dest.parent)
     m = (nlu or load or floor or {}).get("machine", {})
@@ -370,6 +398,8 @@ def main() -> None:
         lines += nlu_section(nlu, rel)
     if load:
         lines += load_section(load, floor, rel)
+    if profile:
+        lines += profile_section(profile)
     if args.notes.exists() and not args.quick:
         lines += [args.notes.read_text().rstrip(), ""]
     dest.parent.mkdir(parents=True, exist_ok=True)

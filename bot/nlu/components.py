@@ -31,9 +31,13 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import safety
+from bot import rasa_speedups, safety
 from bot.knowledge.loader import read_knowledge_dir
 from bot.nlu.conditions import ConditionMatcher
+
+# Every Rasa process that loads our model imports this module: the place to speed up
+# Rasa's per-action response check (see bot/rasa_speedups.py).
+rasa_speedups.install()
 
 CONDITION_ENTITY = "condition"
 EMERGENCY_INTENT = "emergency"

@@ -1,0 +1,63 @@
+"""A fast path for Rasa 3.6's check of every action-server response.
+
+`RemoteAction._validate_action_result` calls `jsonschema.validate(result, spec)` on each
+custom-action call. `validate` first re-checks the *schema* against the Draft 2020-12
+meta-schema, which with jsonschema 4.17 (the newest Rasa 3.6 allows) is far more work
+than checking the response: profiling our Rasa server under load (py-spy, see
+docs/benchmarks.md) put ~60% of its CPU time there.
+
+The fast path compiles the schema's validator once and accepts a valid response
+directly. An invalid response still goes through Rasa's own method, so the error,
+its message and the rejection are exactly Rasa's. Installed by bot.nlu.components,
+which every Rasa process that loads our model imports. `CLINIC_RASA_SPEEDUPS=off` leaves
+Rasa as it is (to measure the difference: `python -m bench.profile --compare`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+# The method replaced here is Rasa 3.6's; other versions keep theirs.
+SUPPORTED_RASA = "3.6."
+_MARKER = "_clinic_fast_validation"
+
+
+@lru_cache(maxsize=1)
+def _response_validator() -> Any:
+    """Rasa's response schema, checked once, compiled into the validator `validate` would pick."""
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def install() -> bool:
+    """Put the fast path in front of Rasa's check; True if it is (now or already) in place."""
+    import rasa
+    from rasa.core.actions.action import RemoteAction
+
+    if os.environ.get("CLINIC_RASA_SPEEDUPS", "on").lower() in {"off", "0", "false", "no"}:
+        return False
+    if not rasa.__version__.startswith(SUPPORTED_RASA):
+        logger.info("Rasa %s: response validation left as it is", rasa.__version__)
+        return False
+    original = RemoteAction._validate_action_result
+    if getattr(original, _MARKER, False):
+        return True
+
+    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        if _response_validator().is_valid(result):
+            return True
+        return original(self, result)  # Rasa's own error for an invalid response
+
+    setattr(validate_action_result, _MARKER, True)
+    RemoteAction._validate_action_result = validate_action_result
+    return True
