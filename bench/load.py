@@ -24,7 +24,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 
@@ -293,11 +293,19 @@ def make_store(work: Path) -> Path:
     return db
 
 
-def start_ours(servers: Servers, work: Path, **extra_env: str) -> tuple[str, dict[str, int], Path]:
+class Ours(NamedTuple):
+    """Our running assistant: where to talk to it and what to watch."""
+
+    webhook: str  # Rasa's REST channel
+    actions: str  # the action server's /webhook (what Rasa calls for custom actions)
+    pids: dict[str, int]
+    db: Path
+
+
+def start_ours(servers: Servers, work: Path, **extra_env: str) -> Ours:
     """Our action server and Rasa server on free loopback ports, with a fresh SQLite store.
 
-    Rate limits are lifted (the clients all come from 127.0.0.1). Returns the REST webhook
-    URL, the PIDs by name and the store's path.
+    Rate limits are lifted (the clients all come from 127.0.0.1).
     """
     db = make_store(work)
     actions_port, rasa_port = free_port(), free_port()
@@ -339,7 +347,12 @@ def start_ours(servers: Servers, work: Path, **extra_env: str) -> tuple[str, dic
     }
     servers.wait_up("ours_actions", f"http://127.0.0.1:{actions_port}/health")
     servers.wait_up("ours_rasa", f"http://127.0.0.1:{rasa_port}/")
-    return f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", pids, db
+    return Ours(
+        f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+        f"http://127.0.0.1:{actions_port}/webhook",
+        pids,
+        db,
+    )
 
 
 def free_all_slots(db: Path) -> None:
@@ -420,7 +433,8 @@ def main() -> None:
 
     servers = Servers(work / "logs")
     try:
-        our_url, pids, db = start_ours(servers, work)
+        ours = start_ours(servers, work)
+        pids, db = dict(ours.pids), ours.db
         stock_port = free_port()
         pids["stock_rasa"] = servers.start(
             "stock_rasa",
@@ -439,7 +453,10 @@ def main() -> None:
             stock_dir,
         )
         servers.wait_up("stock_rasa", f"http://127.0.0.1:{stock_port}/")
-        urls = {"ours": our_url, "stock": f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook"}
+        urls = {
+            "ours": ours.webhook,
+            "stock": f"http://127.0.0.1:{stock_port}/webhooks/rest/webhook",
+        }
         report["rss_after_start_mb"] = {
             n: round(proc_kb(p, "VmRSS") / 1024, 1) for n, p in pids.items()
         }

@@ -18,15 +18,27 @@ import collections
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import BIN, RESULTS, loadavg, write_json
+import aiohttp
+
+from bench.common import BIN, RESULTS, loadavg, percentile, write_json
 from bench.load import Servers, ours_script, run_level, start_ours, warm_up
 
 OUT = RESULTS / "profile"
 PY_SPY = BIN / "py-spy"
 LINE_NUMBER = re.compile(r":\d+\)")
+
+
+# Frames every sample passes through (servers, thread pools, Rasa's graph runner): they
+# say nothing about where the time goes, so the summary leaves them out.
+TRUNK = re.compile(
+    r"\((threading|concurrent/futures/thread|asyncio/\S+|dask/\S+|sanic/\S+|rasa/__main__"
+    r"|rasa/cli/\S+|rasa/api|rasa/core/run|rasa_sdk/__main__|rasa_sdk/endpoint)\.py\)"
+    r"|^<module> \(rasa\)|^(connection_task|handle_request) "
+)
 
 
 def top_frames(collapsed: Path, limit: int) -> list[tuple[float, str]]:
@@ -37,8 +49,57 @@ def top_frames(collapsed: Path, limit: int) -> list[tuple[float, str]]:
         stack, _, count = line.rpartition(" ")
         total += int(count)
         for frame in {LINE_NUMBER.sub(")", f) for f in stack.split(";")}:
-            inclusive[frame] += int(count)
+            if not TRUNK.search(frame):
+                inclusive[frame] += int(count)
     return [(n / total, frame) for frame, n in inclusive.most_common(limit)] if total else []
+
+
+def _action_call(action: str, intent: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
+    """What Rasa posts to the action server for `action` after a message with `intent`."""
+    message = {"text": "bench", "intent": {"name": intent, "confidence": 1.0}}
+    return {
+        "next_action": action,
+        "sender_id": "bench-action-calls",
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": "bench-action-calls",
+            "slots": {"booking_offered": True, "booking_offer_pending": False},
+            "latest_message": {**message, "entities": entities},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+    }
+
+
+ACTION_CALLS = {
+    "answer (ask_pain)": _action_call("action_answer_question", "ask_pain", []),
+    "suitability (warfarin)": _action_call(
+        "action_check_suitability",
+        "ask_suitability",
+        [{"entity": "condition", "value": "anticoagulants", "start": 0, "end": 5}],
+    ),
+}
+
+
+async def action_call_latencies(url: str, repeat: int = 200) -> dict[str, dict[str, float]]:
+    """p50/p95 of single store-reading action calls, sent straight to the action server."""
+    results = {}
+    async with aiohttp.ClientSession() as session:
+        for label, body in ACTION_CALLS.items():
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                async with session.post(url, json=body) as response:
+                    reply = await response.json()
+                    if response.status != 200 or not reply.get("responses"):
+                        raise RuntimeError(f"{label}: unexpected reply {response.status} {reply}")
+                times.append((time.perf_counter() - started) * 1000)
+            results[label] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+    return results
 
 
 def run(clients: int, duration: float, rate: int, speedups: bool, tag: str) -> dict[str, Any]:
@@ -48,7 +109,8 @@ def run(clients: int, duration: float, rate: int, speedups: bool, tag: str) -> d
     servers = Servers(work / "logs")
     extra = {} if speedups else {"CLINIC_RASA_SPEEDUPS": "off"}
     try:
-        url, pids, _db = start_ours(servers, work, **extra)
+        ours = start_ours(servers, work, **extra)
+        url, pids = ours.webhook, ours.pids
         asyncio.run(warm_up(url, ours_script))
         spies = {
             name: subprocess.Popen(
@@ -74,6 +136,7 @@ def run(clients: int, duration: float, rate: int, speedups: bool, tag: str) -> d
         result = asyncio.run(run_level(url, ours_script, clients, duration, pids))
         for spy in spies.values():
             spy.wait(timeout=duration + 60)
+        result["action_calls"] = asyncio.run(action_call_latencies(ours.actions))
     finally:
         servers.stop()
     result["speedups"] = speedups
@@ -91,6 +154,11 @@ def show(result: dict[str, Any], frames: int) -> None:
         f"{result['throughput_turns_s']:.1f} turns/s, p50 {result['p50_ms']:.0f} ms, "
         f"p95 {result['p95_ms']:.0f} ms, errors {result['errors']}"
     )
+    for label, call in result.get("action_calls", {}).items():
+        print(
+            f"  action server, one call, {label}: "
+            f"p50 {call['p50_ms']:.1f} p95 {call['p95_ms']:.1f} ms"
+        )
     for name, top in result["top_frames"].items():
         print(f"  {name}:")
         for share, frame in top[:frames]:

@@ -278,6 +278,17 @@ def profile_section(profile: dict[str, Any]) -> list[str]:
             f"{run['throughput_turns_s']:.1f} | {ms(run['p50_ms'])} | {ms(run['p95_ms'])} | "
             f"{run['errors']} |"
         )
+    calls = profile["runs"][-1].get("action_calls", {})
+    if calls:
+        lines += [
+            "",
+            "One action call sent straight to the action server (HTTP + rasa-sdk + store "
+            "read on SQLite), 200 times each:",
+            "",
+            "| call | p50 ms | p95 ms |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {k} | {v['p50_ms']:.1f} | {v['p95_ms']:.1f} |" for k, v in calls.items()]
     for run in profile["runs"]:
         for name, top in run.get("top_frames", {}).items():
             rows = [f"| {share * 100:.0f}% | `{frame[:90]}` |" for share, frame in top[:12]]
