@@ -3,11 +3,11 @@
 Loads models/clinic.tar.gz with `rasa.core.agent.Agent.load` and times, 200 times each, one
 NLU parse (tokenizer, condition extractor, featurizers, DIET, fallback, emergency override)
 and one policy prediction (Memoization + Rule + TED ensemble) on a real tracker: no HTTP, no
-action server. Also times a full `rasa train` into a temp dir with an empty cache and reads
-the `make test` wall time of a fresh clone from /tmp/fresh4.log when present.
-Writes results/bench/floor.json.
+action server. Also times a full `rasa train` into a temp dir with an empty cache and, given
+`--fresh-clone-log`, reads the wall time of `time CI=true bash .ci/run` on a fresh clone from
+that log. Writes results/bench/floor.json.
 
-    python -m bench.floor [--repeat 200] [--quick]
+    python -m bench.floor [--repeat 200] [--quick] [--fresh-clone-log LOG]
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from bench.common import (
 )
 
 MODEL = ROOT / "models" / "clinic.tar.gz"
-FRESH_LOG = Path("/tmp/fresh4.log")
 MESSAGES = [
     "does it hurt?",
     "can I have it if I'm on warfarin",
@@ -121,13 +120,13 @@ def train_time(out: Path) -> float:
         )
 
 
-def fresh_clone_make_test() -> str | None:
-    """The `real` line of `time make test` in /tmp/fresh4.log, if that log has one."""
-    if not FRESH_LOG.exists():
+def fresh_clone_make_test(log: Path | None) -> str | None:
+    """The last `real` line of `time ...` in a fresh clone's test log, if it has one."""
+    if log is None or not log.exists():
         return None
     lines = [
         ln.strip()
-        for ln in FRESH_LOG.read_text(errors="replace").splitlines()
+        for ln in log.read_text(errors="replace").splitlines()
         if re.match(r"^\s*real\s", ln)
     ]
     return lines[-1] if lines else None
@@ -137,6 +136,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="smoke run: no training timing")
+    parser.add_argument(
+        "--fresh-clone-log",
+        type=Path,
+        help="log of `time CI=true bash .ci/run` on a fresh clone (its `real` line is reported)",
+    )
     args = parser.parse_args()
     results_dir, _ = out_dirs(args.quick)
     report: dict[str, Any] = {"machine": machine(), "load_start": loadavg()}
@@ -154,7 +158,7 @@ def main() -> None:
         report["train_full_seconds"] = train_time(results_dir / "floor")
         report["load_after_train"] = loadavg()
         print(f"[floor] rasa train: {report['train_full_seconds']:.0f}s", flush=True)
-    report["fresh_clone_make_test"] = fresh_clone_make_test()
+    report["fresh_clone_make_test"] = fresh_clone_make_test(args.fresh_clone_log)
     write_json(results_dir / "floor.json", report)
     print(f"[floor] wrote {results_dir / 'floor.json'}", flush=True)
 

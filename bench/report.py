@@ -131,7 +131,7 @@ def nlu_section(nlu: dict[str, Any], rel: str) -> list[str]:
         + ", ".join(f'"{t}"' for t in ov["examples"][:8])
         + '. The README\'s "never trained on" does not hold for them, so hold-out accuracy '
         "is optimistic; cross-validation (each message predicted by a model that never saw "
-        "it) is the better estimate of how the classifier generalises, and it is far lower.",
+        "it) is the better estimate of how the classifier generalises.",
         "",
         "Macro F1 on the hold-out is averaged over the hold-out's 20 intents (a prediction of "
         "`nlu_fallback` counts as a miss for the true intent); accuracy counts `nlu_fallback` "
@@ -249,12 +249,10 @@ def load_section(load: dict[str, Any], floor: dict[str, Any] | None, rel: str) -
             )
         fresh = floor.get("fresh_clone_make_test")
         out.append(
-            f"`make test` on a fresh clone: {fresh.split()[-1]} wall time (`real` in "
-            "`/tmp/fresh4.log`; see the note on load below)."
+            f"`make test` on a fresh clone (`CI=true bash .ci/run`): {fresh.split()[-1]} wall time."
             if fresh
-            else "`make test` on a fresh clone: 5m40s as measured by hand for an earlier commit; "
-            "`/tmp/fresh4.log` had no `real` line when this report was written (that run was "
-            "still going), so there is no newer number here."
+            else "`make test` on a fresh clone: not measured in this run "
+            "(`python -m bench.floor --fresh-clone-log LOG`)."
         )
         out.append("")
     return out
@@ -391,7 +389,8 @@ def main() -> None:
             m.get("nproc") or 1,
         ),
         "",
-        f"**This report**: {folds or 'no'}-fold cross-validation"
+        "**This report**: "
+        + (f"{folds}-fold cross-validation" if folds else "no cross-validation (`--folds 0`)")
         + (" (the default is 5; 3 were used to fit the time available)" if folds == 3 else "")
         + (
             f", load levels {', '.join(str(lv['clients']) for lv in load['levels'])} clients x "
