@@ -7,13 +7,14 @@ This module itself holds only small helpers shared by the WhatsApp and Telegram 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -35,6 +36,25 @@ class NotConfigured(Exception):
             f"the {channel} channel needs {', '.join(self.missing)} in the environment"
             + (f" ({hint})" if hint else "")
         )
+
+
+class ConfiguredFromEnv:
+    """`from_credentials` for a channel whose settings come from the environment.
+
+    Missing settings turn the channel off with a log line instead of stopping Rasa.
+    `settings_class.from_env(overrides=...)` raises NotConfigured when something is missing.
+    """
+
+    settings_class: ClassVar[Any]
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> Any:
+        try:
+            settings = cls.settings_class.from_env(overrides=credentials or {})
+        except NotConfigured as error:
+            logging.getLogger(cls.__module__).info("%s: channel off: %s", cls.name(), error)
+            return cls(None)
+        return cls(settings)
 
 
 def read_env(

@@ -40,6 +40,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels import (
     BoundedStore,
+    ConfiguredFromEnv,
     NotConfigured,
     RedisStore,
     loggable_id,
@@ -318,21 +319,14 @@ class Incoming:
     payload: str | None = None  # the payload of the button pressed
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(ConfiguredFromEnv, InputChannel):
     """`POST /webhooks/telegram/webhook`: Telegram's updates, with the secret header."""
 
     @classmethod
     def name(cls) -> str:
         return "telegram"
 
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        try:
-            settings = TelegramSettings.from_env(overrides=credentials or {})
-        except NotConfigured as error:
-            logger.info("telegram: channel off: %s", error)
-            return cls(None)
-        return cls(settings)
+    settings_class = TelegramSettings
 
     def __init__(
         self,

@@ -40,6 +40,7 @@ from twilio.rest import Client
 
 from bot.channels import (
     BoundedStore,
+    ConfiguredFromEnv,
     NotConfigured,
     RedisStore,
     Screened,
@@ -249,21 +250,14 @@ def twilio_form(request: Request) -> RequestParameters:
     return RequestParameters(parse_qs(body, keep_blank_values=True))
 
 
-class WhatsAppInput(InputChannel):
+class WhatsAppInput(ConfiguredFromEnv, InputChannel):
     """`POST /webhooks/whatsapp/webhook`: Twilio's signed form posts for incoming messages."""
 
     @classmethod
     def name(cls) -> str:
         return "whatsapp"
 
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> WhatsAppInput:
-        try:
-            settings = WhatsAppSettings.from_env(overrides=credentials or {})
-        except NotConfigured as error:
-            logger.info("whatsapp: channel off: %s", error)
-            return cls(None)
-        return cls(settings)
+    settings_class = WhatsAppSettings
 
     def __init__(
         self,
