@@ -92,7 +92,16 @@ async def in_process(repeat: int) -> dict[str, Any]:
         "predict": _stats(predict_ms),
         "predicted_after_pain_question": predicted,
         "predict_policy": prediction.policy_name if prediction else None,
+        "policies": policy_names(),
     }
+
+
+def policy_names() -> list[str]:
+    """The dialogue policies config.yml runs, as the floor table names them."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    return [policy["name"].removesuffix("Policy") for policy in config["policies"]]
 
 
 def train_time(out: Path) -> float:

@@ -6,7 +6,13 @@ for each concurrency level runs N asyncio clients for a fixed time against each 
 Records per-turn p50/p95/p99, turns/s, errors, peak RSS (VmHWM and sampled VmRSS) and load
 averages; writes results/bench/load.json and docs/bench/latency.png.
 
-    python -m bench.load [--levels 1,10,20,50] [--duration 30] [--quick]
+Two pacings: back-to-back (default: each client sends its next message the moment the reply
+arrives, which measures capacity and queueing) and people-like (`--think-time S`: a client
+reads and types for 0.5-1.5 x S seconds before each message, which measures the latency a
+person sees when N people chat at once); the paced run writes load_paced.json and
+latency_paced.png.
+
+    python -m bench.load [--levels 1,10,20,50] [--duration 30] [--think-time 0] [--quick]
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -57,6 +64,8 @@ WISHES = itertools.cycle(
     ]
 )
 PHONES = itertools.count(100000)
+# Think times are drawn from a seeded generator: two runs pace their clients alike.
+PACING = random.Random(2026)
 
 
 class Stop(Exception):
@@ -86,12 +95,15 @@ class Chat:
         stats: Stats,
         deadline: float,
         record: bool = True,
+        think_time: float = 0.0,
     ) -> None:
         self.session, self.url, self.stats = session, url, stats
-        self.deadline, self.record = deadline, record
+        self.deadline, self.record, self.think_time = deadline, record, think_time
         self.sender = uuid.uuid4().hex
 
     async def say(self, text: str, label: str | None = None) -> list[dict]:
+        if self.think_time:
+            await asyncio.sleep(self.think_time * PACING.uniform(0.5, 1.5))
         if time.monotonic() >= self.deadline:
             raise Stop
         started = time.perf_counter()
@@ -154,11 +166,16 @@ SCRIPTS = {"ours": ours_script, "stock": stock_script}
 
 
 async def _client(
-    session: aiohttp.ClientSession, url: str, script, stats: Stats, deadline: float
+    session: aiohttp.ClientSession,
+    url: str,
+    script,
+    stats: Stats,
+    deadline: float,
+    think_time: float,
 ) -> None:
     while time.monotonic() < deadline:
         try:
-            await script(Chat(session, url, stats, deadline))
+            await script(Chat(session, url, stats, deadline, think_time=think_time))
             stats.conversations += 1
         except Stop:
             return
@@ -175,7 +192,12 @@ async def _sample_rss(pids: dict[str, int], peaks: dict[str, int], stop: asyncio
 
 
 async def run_level(
-    url: str, script, clients: int, duration: float, pids: dict[str, int]
+    url: str,
+    script,
+    clients: int,
+    duration: float,
+    pids: dict[str, int],
+    think_time: float = 0.0,
 ) -> dict[str, Any]:
     """`clients` concurrent clients running `script` for `duration` seconds."""
     stats = Stats()
@@ -188,7 +210,7 @@ async def run_level(
         started = time.monotonic()
         deadline = started + duration
         await asyncio.gather(
-            *(_client(session, url, script, stats, deadline) for _ in range(clients))
+            *(_client(session, url, script, stats, deadline, think_time) for _ in range(clients))
         )
         elapsed = time.monotonic() - started
         stop.set()
@@ -374,7 +396,7 @@ def make_stock_bot(path: Path, reuse: bool) -> float | None:
     )
 
 
-def plot(levels: list[dict[str, Any]], path: Path) -> None:
+def plot(levels: list[dict[str, Any]], path: Path, think_time: float) -> None:
     """p95 (and p50) per turn against concurrent clients, ours vs stock."""
     import matplotlib
 
@@ -397,7 +419,8 @@ def plot(levels: list[dict[str, Any]], path: Path) -> None:
     ax.set_xlabel("concurrent clients")
     ax.set_ylabel("per-turn latency (ms)")
     ax.set_yscale("log")
-    ax.set_title("REST webhook latency per turn (2 cores)")
+    pacing = f"{think_time:g} s think time" if think_time else "back-to-back clients"
+    ax.set_title(f"REST webhook latency per turn (2 cores, {pacing})")
     ax.legend(fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -410,9 +433,22 @@ def main() -> None:
     parser.add_argument("--levels", default="1,10,20,50", help="concurrent clients, comma list")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per level")
     parser.add_argument(
+        "--think-time",
+        type=float,
+        default=0.0,
+        help="mean seconds a client reads and types before each message (0: back-to-back)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="smoke run: levels 1,5, 8 s each, output under smoke/"
     )
+    parser.add_argument(
+        "--reuse-stock",
+        action="store_true",
+        help="use the stock bot an earlier run made (its init time is then not reported)",
+    )
     args = parser.parse_args()
+    think = args.think_time
+    suffix = "_paced" if think else ""
     levels = [1, 5] if args.quick else [int(x) for x in args.levels.split(",")]
     duration = 8.0 if args.quick else args.duration
     results_dir, plots = out_dirs(args.quick)
@@ -425,11 +461,14 @@ def main() -> None:
         "machine": machine(),
         "load_start": loadavg(),
         "duration_s": duration,
+        "think_time_s": think,
         "levels": [],
     }
     stock_dir = work / "stock_bot"
     print(f"[load] rasa init (stock bot) ... load {loadavg()}", flush=True)
-    report["stock_init_and_train_seconds"] = make_stock_bot(stock_dir, reuse=args.quick)
+    report["stock_init_and_train_seconds"] = make_stock_bot(
+        stock_dir, reuse=args.quick or args.reuse_stock
+    )
 
     servers = Servers(work / "logs")
     try:
@@ -472,7 +511,9 @@ def main() -> None:
                     f"load {loadavg()}",
                     flush=True,
                 )
-                level[name] = asyncio.run(run_level(url, SCRIPTS[name], clients, duration, own))
+                level[name] = asyncio.run(
+                    run_level(url, SCRIPTS[name], clients, duration, own, think)
+                )
                 r = level[name]
                 print(
                     f"[load] {name} x{clients}: p50 {r['p50_ms']:.0f} p95 {r['p95_ms']:.0f} "
@@ -491,10 +532,10 @@ def main() -> None:
     finally:
         servers.stop()
     report["load_end"] = loadavg()
-    plot(report["levels"], plots / "latency.png")
-    report["plot"] = str((plots / "latency.png").relative_to(ROOT))
-    write_json(results_dir / "load.json", report)
-    print(f"[load] wrote {results_dir / 'load.json'}", flush=True)
+    plot(report["levels"], plots / f"latency{suffix}.png", think)
+    report["plot"] = str((plots / f"latency{suffix}.png").relative_to(ROOT))
+    write_json(results_dir / f"load{suffix}.json", report)
+    print(f"[load] wrote {results_dir / f'load{suffix}.json'}", flush=True)
 
 
 if __name__ == "__main__":

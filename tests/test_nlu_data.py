@@ -10,7 +10,9 @@ from bot.settings import PROJECT_ROOT
 
 
 def normalised(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+    """Lower-case words without punctuation; apostrophes dropped, so "i'm" and "im" match."""
+    without_apostrophes = re.sub(r"['\u2019]", "", text.lower())
+    return " ".join(re.findall(r"\w+", without_apostrophes))
 
 
 def examples(path: str) -> list[str]:
