@@ -1,5 +1,6 @@
-"""A fast path for Rasa 3.6's check of every action-server response.
+"""Two fast paths for per-turn work Rasa 3.6 repeats needlessly.
 
+1. The check of every action-server response.
 `RemoteAction._validate_action_result` calls `jsonschema.validate(result, spec)` on each
 custom-action call. `validate` first re-checks the *schema* against the Draft 2020-12
 meta-schema, which with jsonschema 4.17 (the newest Rasa 3.6 allows) is far more work
@@ -8,9 +9,17 @@ docs/benchmarks.md) put ~60% of its CPU time there.
 
 The fast path compiles the schema's validator once and accepts a valid response
 directly. An invalid response still goes through Rasa's own method, so the error,
-its message and the rejection are exactly Rasa's. Installed by bot.nlu.components,
-which every Rasa process that loads our model imports. `CLINIC_RASA_SPEEDUPS=off` leaves
-Rasa as it is (to measure the difference: `python -m bench.profile --compare`).
+its message and the rejection are exactly Rasa's.
+
+2. The event class of every stored event. Loading a tracker from the tracker store
+deserialises each event, and `Event.resolve_by_type` walks the whole Event class tree
+(`all_subclasses`) for each one: ~10% of our server's CPU under load, growing with the
+length of the conversation. The fast path remembers the class found for each type name;
+a name it has not seen still goes to Rasa's own search (and its error).
+
+Installed by bot.nlu.components, which every Rasa process that loads our model imports.
+`CLINIC_RASA_SPEEDUPS=off` leaves Rasa as it is (to measure the difference:
+`python -m bench.profile --compare`).
 """
 
 from __future__ import annotations
@@ -22,9 +31,9 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-# The method replaced here is Rasa 3.6's; other versions keep theirs.
+# The methods replaced here are Rasa 3.6's; other versions keep theirs.
 SUPPORTED_RASA = "3.6."
-_MARKER = "_clinic_fast_validation"
+_MARKER = "_clinic_fast_path"
 
 
 @lru_cache(maxsize=1)
@@ -40,18 +49,25 @@ def _response_validator() -> Any:
 
 
 def install() -> bool:
-    """Put the fast path in front of Rasa's check; True if it is (now or already) in place."""
+    """Put the fast paths in front of Rasa's code; True if they are (now or already) in place."""
     import rasa
-    from rasa.core.actions.action import RemoteAction
 
     if os.environ.get("CLINIC_RASA_SPEEDUPS", "on").lower() in {"off", "0", "false", "no"}:
         return False
     if not rasa.__version__.startswith(SUPPORTED_RASA):
-        logger.info("Rasa %s: response validation left as it is", rasa.__version__)
+        logger.info("Rasa %s: left as it is", rasa.__version__)
         return False
+    _install_response_check()
+    _install_event_type_cache()
+    return True
+
+
+def _install_response_check() -> None:
+    from rasa.core.actions.action import RemoteAction
+
     original = RemoteAction._validate_action_result
     if getattr(original, _MARKER, False):
-        return True
+        return
 
     def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         if _response_validator().is_valid(result):
@@ -60,4 +76,23 @@ def install() -> bool:
 
     setattr(validate_action_result, _MARKER, True)
     RemoteAction._validate_action_result = validate_action_result
-    return True
+
+
+def _install_event_type_cache() -> None:
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type  # the plain function behind the staticmethod
+    if getattr(original, _MARKER, False):
+        return
+    found: dict[str, type] = {}
+
+    def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+        cls = found.get(type_name)
+        if cls is None:
+            cls = original(type_name, default)
+            if cls is not None and cls is not default:
+                found[type_name] = cls
+        return cls
+
+    setattr(resolve_by_type, _MARKER, True)
+    Event.resolve_by_type = staticmethod(resolve_by_type)

@@ -1,10 +1,12 @@
-"""The fast response check accepts what Rasa accepts and leaves rejections to Rasa."""
+"""The fast paths give Rasa's answers: same verdicts, same classes, same errors."""
 
 from __future__ import annotations
 
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_speedups
 
@@ -35,6 +37,7 @@ def test_install_is_idempotent_and_marks_the_method() -> None:
     assert rasa_speedups.install()
     assert RemoteAction._validate_action_result is first
     assert getattr(first, rasa_speedups._MARKER)
+    assert getattr(Event.resolve_by_type, rasa_speedups._MARKER)
 
 
 @pytest.mark.parametrize("response", VALID)
@@ -71,3 +74,32 @@ def test_other_rasa_versions_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> 
 def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLINIC_RASA_SPEEDUPS", "off")
     assert rasa_speedups.install() is False
+
+
+def _rasas_own_search(type_name: str) -> type | None:
+    """What Rasa 3.6's Event.resolve_by_type returns, computed the slow way."""
+    return next((cls for cls in all_subclasses(Event) if cls.type_name == type_name), None)
+
+
+def test_every_event_type_resolves_to_rasas_class() -> None:
+    assert rasa_speedups.install()
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "action", "slot"} <= names
+    for name in sorted(names):
+        for _ in range(2):  # first lookup fills the cache, the second reads it
+            assert Event.resolve_by_type(name) is _rasas_own_search(name)
+
+
+def test_unknown_event_types_keep_rasas_answers() -> None:
+    assert rasa_speedups.install()
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+
+
+def test_stored_events_deserialise_as_before() -> None:
+    assert rasa_speedups.install()
+    events = [UserUttered("does it hurt?"), ActionExecuted("action_listen"), SlotSet("x", 1)]
+    restored = [Event.from_parameters(event.as_dict()) for event in events]
+    assert restored == events
