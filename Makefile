@@ -85,12 +85,16 @@ holdout: train
 # (a few minutes; output only under results/bench/smoke/).
 BENCH_FOLDS ?= 5
 BENCH_LEVELS ?= 1,10,20,50
+# People-like pacing: seconds a simulated client reads and types before each message.
+BENCH_THINK_TIME ?= 5
 .PHONY: bench bench-smoke
 bench: train
 	$(BIN)/ruff check bench
 	$(BIN)/python -m bench.nlu --folds $(BENCH_FOLDS)
 	$(BIN)/python -m bench.floor
 	$(BIN)/python -m bench.load --levels $(BENCH_LEVELS)
+	$(BIN)/python -m bench.load --levels 10,20,50 --duration 60 \
+		--think-time $(BENCH_THINK_TIME) --reuse-stock
 	$(BIN)/python -m bench.profile --compare
 	$(BIN)/python -m bench.report
 

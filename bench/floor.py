@@ -7,7 +7,7 @@ action server. Also times a full `rasa train` into a temp dir with an empty cach
 `--fresh-clone-log`, reads the wall time of `time CI=true bash .ci/run` on a fresh clone from
 that log. Writes results/bench/floor.json.
 
-    python -m bench.floor [--repeat 200] [--quick] [--fresh-clone-log LOG]
+    python -m bench.floor [--repeat 200] [--quick] [--skip-train] [--fresh-clone-log LOG]
 """
 
 from __future__ import annotations
@@ -146,6 +146,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="smoke run: no training timing")
     parser.add_argument(
+        "--skip-train", action="store_true", help="leave out the full `rasa train` timing"
+    )
+    parser.add_argument(
         "--fresh-clone-log",
         type=Path,
         help="log of `time CI=true bash .ci/run` on a fresh clone (its `real` line is reported)",
@@ -162,7 +165,7 @@ def main() -> None:
         f"predict p50 {ip['predict']['p50_ms']:.1f} p95 {ip['predict']['p95_ms']:.1f} ms",
         flush=True,
     )
-    if not args.quick:
+    if not (args.quick or args.skip_train):
         print(f"[floor] timing rasa train ... load {loadavg()}", flush=True)
         report["train_full_seconds"] = train_time(results_dir / "floor")
         report["load_after_train"] = loadavg()

@@ -102,10 +102,10 @@ class Chat:
         self.sender = uuid.uuid4().hex
 
     async def say(self, text: str, label: str | None = None) -> list[dict]:
-        if self.think_time:
-            await asyncio.sleep(self.think_time * PACING.uniform(0.5, 1.5))
-        if time.monotonic() >= self.deadline:
+        pause = self.think_time * PACING.uniform(0.5, 1.5) if self.think_time else 0.0
+        if time.monotonic() + pause >= self.deadline:
             raise Stop
+        await asyncio.sleep(pause)
         started = time.perf_counter()
         try:
             async with self.session.post(

@@ -68,6 +68,28 @@ def holdout_overlap(nlu: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _recall(result: dict[str, Any], intent: str) -> float | None:
+    return (result.get("per_intent", {}).get(intent) or {}).get("recall")
+
+
+def _overlap_note(ov: dict[str, Any]) -> str:
+    if not ov["overlap"]:
+        return (
+            f"(2) None of the hold-out's {ov['n']} messages occurs in `data/nlu.yml` (after "
+            "lower-casing and removing punctuation and apostrophes; tests/test_nlu_data.py "
+            "keeps it so)."
+        )
+    return (
+        f"(2) **The hold-out is not independent of the training data**: {ov['overlap']} of "
+        f"its {ov['n']} messages occur verbatim in `data/nlu.yml` (after lower-casing and "
+        "removing punctuation), e.g. "
+        + ", ".join(f'"{t}"' for t in ov["examples"][:8])
+        + ". Hold-out accuracy is optimistic for them; cross-validation (each message "
+        "predicted by a model that never saw it) is the better estimate of how the "
+        "classifier generalises."
+    )
+
+
 def nlu_section(nlu: dict[str, Any], rel: str) -> list[str]:
     h, cv = nlu["holdout"], nlu.get("cv", {})
     ours_ent = h["ours"]["condition_entities"]
@@ -90,6 +112,8 @@ def nlu_section(nlu: dict[str, Any], rel: str) -> list[str]:
         f"| ... counting `nlu_fallback` as a correct refusal | "
         f"{f3(h['ours']['oos_recall_incl_fallback'])} | "
         f"{f3(h['stock']['oos_recall_incl_fallback'])} |",
+        f"| hold-out emergency recall (a missed emergency gets no urgent-care advice) | "
+        f"{f3(_recall(h['ours'], 'emergency'))} | {f3(_recall(h['stock'], 'emergency'))} |",
         f"| hold-out messages sent to `nlu_fallback` | {h['ours']['fallback_predictions']} | "
         f"{h['stock']['fallback_predictions']} |",
         f"| condition-entity F1, exact span (P / R) | {f3(ours_ent['exact']['f1'])} "
@@ -107,13 +131,14 @@ def nlu_section(nlu: dict[str, Any], rel: str) -> list[str]:
             f"| CV wall time | {cv['ours']['seconds']:.0f} s | {cv['stock']['seconds']:.0f} s |",
         ]
     ov = holdout_overlap(nlu)
-    row = next(i for i, line in enumerate(out) if line.startswith("| hold-out intent accuracy"))
-    out.insert(
-        row + 1,
-        f"| hold-out accuracy without the {ov['overlap']} messages that are "
-        f"also in `data/nlu.yml` (2) | {f3(ov['clean_accuracy']['ours'])} | "
-        f"{f3(ov['clean_accuracy']['stock'])} |",
-    )
+    if ov["overlap"]:
+        row = next(i for i, ln in enumerate(out) if ln.startswith("| hold-out intent accuracy"))
+        out.insert(
+            row + 1,
+            f"| hold-out accuracy without the {ov['overlap']} messages that are "
+            f"also in `data/nlu.yml` (2) | {f3(ov['clean_accuracy']['ours'])} | "
+            f"{f3(ov['clean_accuracy']['stock'])} |",
+        )
     out += [
         f"| `rasa train nlu` wall time | {nlu['train_nlu_seconds']['ours']:.0f} s | "
         f"{nlu['train_nlu_seconds']['stock']:.0f} s |",
@@ -125,13 +150,7 @@ def nlu_section(nlu: dict[str, Any], rel: str) -> list[str]:
         "fed by the knowledge store's synonyms. Exact = same character span as the annotation; "
         "overlapping = any overlap (the extractor sometimes takes a longer or shorter phrase).",
         "",
-        f"(2) **The hold-out is not independent of the training data**: {ov['overlap']} of "
-        f"its {ov['n']} messages occur verbatim in `data/nlu.yml` (after lower-casing and "
-        "removing punctuation), e.g. "
-        + ", ".join(f'"{t}"' for t in ov["examples"][:8])
-        + '. The README\'s "never trained on" does not hold for them, so hold-out accuracy '
-        "is optimistic; cross-validation (each message predicted by a model that never saw "
-        "it) is the better estimate of how the classifier generalises.",
+        _overlap_note(ov),
         "",
         "Macro F1 on the hold-out is averaged over the hold-out's 20 intents (a prediction of "
         "`nlu_fallback` counts as a miss for the true intent); accuracy counts `nlu_fallback` "
@@ -271,6 +290,12 @@ def floor_section(floor: dict[str, Any]) -> list[str]:
             f"**{floor['train_full_seconds']:.0f} s** (load avg after: "
             f"{' '.join(f'{x:.2f}' for x in floor['load_after_train'])})."
         )
+    else:
+        out.append(
+            "Full `rasa train`: not timed in this run (`--skip-train`); with rules and "
+            "memoization as the only dialogue policies it is the NLU training time of the "
+            "NLU table plus a few seconds."
+        )
     fresh = floor.get("fresh_clone_make_test")
     out.append(
         f"`make test` on a fresh clone (`CI=true bash .ci/run`): {fresh.split()[-1]} wall time."
@@ -385,7 +410,7 @@ def main() -> None:
     nlu = _load(results_dir / "nlu.json")
     load = _load(results_dir / "load.json")
     paced = _load(results_dir / "load_paced.json")
-    loads = [run for run in (load, paced) if run]
+    load_runs = [run for run in (load, paced) if run]
     floor = _load(results_dir / "floor.json")
     profile = _load(results_dir / "profile" / "profile.json")
     dest = results_dir / "benchmarks.md" if args.quick else ROOT / "docs" / "benchmarks.md"
@@ -403,8 +428,9 @@ def main() -> None:
     lines = [
         "# Benchmarks: NLU quality and latency, side by side with stock Rasa",
         "",
-        "Run `make bench` (full: 5-fold CV, levels 1/10/20/50, 30 s each, training timing; "
-        "26.5 min with 3 folds on this machine, 5 folds add ~10 min) or `make bench-smoke` "
+        "Run `make bench` (full: 5-fold CV, levels 1/10/20/50 x 30 s back-to-back and "
+        "10/20/50 x 60 s with 5 s think time, profile, training timing; about 45 min without "
+        "cross-validation on this machine, 5-fold CV adds ~40 min) or `make bench-smoke` "
         "(2 folds, 10 epochs, levels 1/5, "
         "8 s each; about 3-5 min; output only under `results/bench/smoke/`). Options: "
         "`python -m bench.nlu --folds 3`, `python -m bench.load --levels 1,10 --duration 20`. "
@@ -427,19 +453,19 @@ def main() -> None:
         + "".join(
             f", load levels {', '.join(str(lv['clients']) for lv in run['levels'])} clients x "
             f"{run['duration_s']:.0f} s ({_pacing_label(run)})"
-            for run in loads
+            for run in load_runs
         )
         + ".",
         "",
     ]
     if args.quick:
         lines += ["> Smoke run (`--quick`): few epochs and short levels; not for conclusions.", ""]
-    lines += targets_section(nlu, loads)
+    lines += targets_section(nlu, load_runs)
     if nlu:
         lines += nlu_section(nlu, rel)
-    if loads:
+    if load_runs:
         lines += ["## Latency and load (REST webhook)", ""]
-    for run in loads:
+    for run in load_runs:
         lines += load_section(run, rel)
     if floor:
         lines += floor_section(floor)

@@ -16,6 +16,7 @@ from actions.booking import ActionCloseBookingOffer, ActionStartBooking
 from actions.common import ANSWERS
 from actions.front_desk import HANDOFFS, ActionEmergencyAdvice, ActionFrontDesk
 from actions.suitability import ActionCheckSuitability
+from bot.store.session import get_engine
 
 DOMAIN: dict[str, Any] = {}
 
@@ -207,6 +208,7 @@ def test_store_down_gives_an_apology_with_the_last_known_phone(
 def test_assistant_recovers_by_itself_when_the_store_comes_back(store_url: str):
     database = Path(store_url.removeprefix("sqlite:///"))
     hidden = database.with_suffix(".away")
+    get_engine(store_url).dispose()  # close pooled connections: WAL folded into the file
     database.rename(hidden)  # the store disappears...
     try:
         down, _ = run(ActionAnswerQuestion(), make_tracker("ask_pain"))

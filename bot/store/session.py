@@ -56,7 +56,9 @@ def _pool_args(url: str) -> dict:
     SQLAlchemy 1.4 gives file-based SQLite a NullPool: every session opened a new
     connection and re-ran the PRAGMAs below, ~8% of the action server's CPU under load.
     QueuePool is what SQLAlchemy 2.0 uses for SQLite files; WAL lets those pooled readers
-    and one writer work side by side.
+    and one writer work side by side. Like any open database, a file swapped underneath a
+    running server (restoring a backup with `mv`) is seen after a restart; `clinic`'s own
+    writes go through transactions and are seen at once.
     """
     parsed = make_url(url)
     in_memory = parsed.database in (None, "", ":memory:") or "mode=memory" in url
@@ -93,7 +95,9 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.rollback()
         raise
     except (DBAPIError, OSError) as error:
-        session.rollback()
+        # The connection may be the broken part: drop it from the pool, the next session
+        # opens a fresh one (this is how the assistant recovers once the store is back).
+        session.invalidate()
         raise StoreUnavailable(f"store error: {type(error).__name__}") from error
     except BaseException:
         session.rollback()
