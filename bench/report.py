@@ -380,7 +380,12 @@ def targets_section(nlu, loads: list[dict[str, Any]]) -> list[str]:
         )
     for load in loads:
         out += _latency_targets(load)
-    out.append("")
+    out += [
+        "",
+        "Each row is this report's run; how much they move from run to run is under "
+        "'Targets: honest reading' at the end.",
+        "",
+    ]
     return out
 
 
