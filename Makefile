@@ -82,7 +82,7 @@ holdout: train
 # Benchmarks (not part of `make test`): NLU quality and latency next to stock Rasa.
 # Full run 30-40 min on 2 cores; writes docs/benchmarks.md, docs/bench/*.png, results/bench/.
 # BENCH_FOLDS=3 or BENCH_LEVELS=1,10 shorten it. bench-smoke: 2 folds, few epochs, levels 1,5
-# (a few minutes; output only under results/bench/smoke/).
+# (~13 min on 2 cores; output only under results/bench/smoke/).
 BENCH_FOLDS ?= 5
 BENCH_LEVELS ?= 1,10,20,50
 # People-like pacing: seconds a simulated client reads and types before each message.
