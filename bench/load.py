@@ -64,7 +64,7 @@ WISHES = itertools.cycle(
     ]
 )
 PHONES = itertools.count(100000)
-# Think times are drawn from a seeded generator: two runs pace their clients alike.
+# Think times: uniform 0.5-1.5 x the mean, drawn from a seeded generator.
 PACING = random.Random(2026)
 
 
