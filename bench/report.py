@@ -192,14 +192,9 @@ def _pacing(load: dict[str, Any]) -> str:
 
 
 def load_section(load: dict[str, Any], rel: str) -> list[str]:
-    think = load.get("think_time_s") or 0
-    title = (
-        f"### People-like pacing ({think:g} s think time)"
-        if think
-        else "### Back-to-back clients (no think time)"
-    )
+    kind = "People-like pacing" if load.get("think_time_s") else "Clients"
     out = [
-        title,
+        f"### {kind} ({_pacing_label(load)})",
         "",
         f"Each level runs N asyncio clients for {load['duration_s']:.0f} s against each "
         f"assistant (ours, then stock, at the same level); {_pacing(load)}. "

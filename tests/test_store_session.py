@@ -43,3 +43,10 @@ def test_a_database_error_becomes_store_unavailable(tmp_path):
         with session_scope(url) as session:
             session.execute(text("SELECT * FROM no_such_table"))
     get_engine(url).dispose()
+
+
+def test_network_databases_test_connections_before_use_and_sqlite_files_pool():
+    from bot.store.session import _pool_args
+
+    assert _pool_args("postgresql://clinic@db/clinic") == {"pool_pre_ping": True}
+    assert _pool_args("sqlite:////var/clinic.db") == {"poolclass": QueuePool}

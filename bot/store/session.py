@@ -39,11 +39,7 @@ def get_engine(url: str | None = None, connect_timeout: float | None = None) -> 
 def _cached_engine(url: str, timeout: float) -> Engine:
     """One engine per URL: engines own connection pools and are meant to be long-lived."""
     engine = create_engine(
-        url,
-        future=True,
-        pool_pre_ping=True,
-        connect_args=_connect_args(url, timeout),
-        **_pool_args(url),
+        url, future=True, connect_args=_connect_args(url, timeout), **_pool_args(url)
     )
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _configure_sqlite)
@@ -61,10 +57,13 @@ def _pool_args(url: str) -> dict:
     writes go through transactions and are seen at once.
     """
     parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        # A network database may drop idle connections: test each one before use.
+        return {"pool_pre_ping": True}
     in_memory = parsed.database in (None, "", ":memory:") or "mode=memory" in url
-    if parsed.get_backend_name() == "sqlite" and not in_memory:
-        return {"poolclass": QueuePool}
-    return {}
+    # A local file cannot go away under an open connection; a failed one is invalidated
+    # by session_scope instead of pinged before every use.
+    return {} if in_memory else {"poolclass": QueuePool}
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
