@@ -1,8 +1,8 @@
 """The in-process floor and training time of our assistant.
 
 Loads models/clinic.tar.gz with `rasa.core.agent.Agent.load` and times, 200 times each, one
-NLU parse (tokenizer, condition extractor, featurizers, DIET, fallback, emergency override)
-and one policy prediction (Memoization + Rule + TED ensemble) on a real tracker: no HTTP, no
+NLU parse (tokenizer, condition extractor, featurizers, intent classifier, fallback, emergency
+override) and one policy prediction (Memoization + Rule) on a real tracker: no HTTP, no
 action server. Also times a full `rasa train` into a temp dir with an empty cache and, given
 `--fresh-clone-log`, reads the wall time of `time CI=true bash .ci/run` on a fresh clone from
 that log. Writes results/bench/floor.json.

@@ -267,7 +267,7 @@ def floor_section(floor: dict[str, Any]) -> list[str]:
         "| step | p50 ms | p95 ms | p99 ms |",
         "|---|---|---|---|",
         f"| NLU parse (`agent.parse_message`: tokenizer, condition extractor, featurizers, "
-        f"DIET, fallback, emergency override) | {ms(ip['parse']['p50_ms'])} | "
+        f"intent classifier, fallback, emergency override) | {ms(ip['parse']['p50_ms'])} | "
         f"{ms(ip['parse']['p95_ms'])} | {ms(ip['parse']['p99_ms'])} |",
         f"| one policy prediction (`processor._predict_next_with_tracker`: "
         f"{', '.join(ip.get('policies', ['the policy ensemble']))}) | "
