@@ -36,9 +36,14 @@ from bench.common import (
 PIPELINES = {"ours": ROOT / "config.yml", "stock": ROOT / "bench" / "stock_config.yml"}
 TRAIN_DATA = ROOT / "data" / "nlu.yml"
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+KNOWLEDGE = ROOT / "data" / "knowledge"
 QUICK_EPOCHS = 10
 FALLBACK = "nlu_fallback"
 OOS = "out_of_scope"
+SUITABILITY = "ask_suitability"
+# How people ask about a condition or medicine; ages ("16 year old") read oddly here.
+PROBE_TEMPLATES = ("is it ok if i have {}?", "{} - can i still have it?", "what about {}", "{}")
+AGE_KEYS = {"under_18", "older_adult"}
 
 
 def config_variant(src: Path, dest: Path, epochs: int | None) -> Path:
@@ -100,6 +105,34 @@ def holdout_examples() -> list[dict[str, Any]]:
         }
         for ex in data.intent_examples
     ]
+
+
+def unseen_condition_messages() -> list[str]:
+    """Questions naming a condition or medicine from the knowledge files that
+    data/nlu.yml never mentions: does the classifier still see a suitability question?"""
+    from bot.knowledge.loader import read_knowledge_dir
+
+    training = TRAIN_DATA.read_text(encoding="utf-8").lower()
+    phrases = [
+        phrase
+        for condition in read_knowledge_dir(KNOWLEDGE).conditions
+        if condition.key not in AGE_KEYS
+        for phrase in condition.synonyms
+        if phrase.lower() not in training
+    ]
+    return [template.format(phrase) for phrase in phrases for template in PROBE_TEMPLATES]
+
+
+def condition_probe(model: Path) -> dict[str, Any]:
+    """Share of unseen-condition questions classified ask_suitability, and what else."""
+    texts = unseen_condition_messages()
+    parsed = asyncio.run(_parse_all(model, texts))
+    pred = [(p.get("intent") or {}).get("name") or "None" for p in parsed]
+    return {
+        "n": len(texts),
+        "suitability_share": sum(q == SUITABILITY for q in pred) / len(pred),
+        "others": Counter(q for q in pred if q != SUITABILITY).most_common(4),
+    }
 
 
 def _hit(mode: str, a: tuple, b: tuple) -> bool:
@@ -304,6 +337,7 @@ def main() -> None:
         "epochs_override": epochs,
         "load_start": loadavg(),
         "holdout": {},
+        "condition_probe": {},
         "cv": {},
         "train_nlu_seconds": {},
     }
@@ -315,6 +349,7 @@ def main() -> None:
             report["train_nlu_seconds"][name] = seconds
             print(f"[nlu] {name}: trained in {seconds:.0f}s; evaluating hold-out", flush=True)
             report["holdout"][name] = evaluate_holdout(model)
+            report["condition_probe"][name] = condition_probe(model)
             h = report["holdout"][name]
             print(
                 f"[nlu] {name}: hold-out accuracy {h['accuracy']:.3f}, macro F1 "

@@ -90,6 +90,18 @@ def _overlap_note(ov: dict[str, Any]) -> str:
     )
 
 
+def _probe_row(nlu: dict[str, Any]) -> list[str]:
+    probe = nlu.get("condition_probe") or {}
+    if not probe:
+        return []
+    share = {name: f"{f3(p['suitability_share'])}" for name, p in probe.items()}
+    return [
+        f"| questions naming a condition or medicine that `data/nlu.yml` never mentions "
+        f"({probe['ours']['n']}, from the knowledge files) classified `ask_suitability` | "
+        f"{share['ours']} | {share['stock']} |"
+    ]
+
+
 def nlu_section(nlu: dict[str, Any], rel: str) -> list[str]:
     h, cv = nlu["holdout"], nlu.get("cv", {})
     ours_ent = h["ours"]["condition_entities"]
@@ -116,6 +128,7 @@ def nlu_section(nlu: dict[str, Any], rel: str) -> list[str]:
         f"{f3(_recall(h['ours'], 'emergency'))} | {f3(_recall(h['stock'], 'emergency'))} |",
         f"| hold-out messages sent to `nlu_fallback` | {h['ours']['fallback_predictions']} | "
         f"{h['stock']['fallback_predictions']} |",
+        *_probe_row(nlu),
         f"| condition-entity F1, exact span (P / R) | {f3(ours_ent['exact']['f1'])} "
         f"({f3(ours_ent['exact']['precision'])} / {f3(ours_ent['exact']['recall'])}) | n/a (1) |",
         f"| condition-entity F1, overlapping span | {f3(ours_ent['overlap']['f1'])} | n/a (1) |",

@@ -22,18 +22,21 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
+    FEATURE_TYPE_SENTENCE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import coo_matrix
 
 from bot import rasa_speedups, safety
 from bot.knowledge.loader import read_knowledge_dir
-from bot.nlu.conditions import ConditionMatcher
+from bot.nlu.conditions import ConditionMatcher, ConditionMention
 
 # Every Rasa process that loads our model imports this module: the place to speed up
 # Rasa's per-action response check (see bot/rasa_speedups.py).
@@ -49,12 +52,23 @@ def _condition_synonyms(knowledge_dir: str | None) -> dict[str, list[str]]:
     return {condition.key: condition.synonyms for condition in bundle.conditions}
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+@DefaultV1Recipe.register(
+    [
+        DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+        DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
+    ],
+    is_trainable=True,
+)
 class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts `condition` entities whose value is the store's canonical condition key.
 
     Training reads the synonyms from the knowledge files and keeps them in the
     model, so a trained model needs neither the files nor the database.
+
+    It also gives every message one sentence feature, "mentions a health condition",
+    so the intent classifier learns from the store's whole vocabulary (hundreds of
+    conditions and medicines) that such messages are usually suitability questions,
+    not only from the few named in data/nlu.yml ("on warfarin?" is not off-topic).
     """
 
     @staticmethod
@@ -68,10 +82,12 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         synonyms: dict[str, list[str]] | None = None,
+        name: str = "ConditionEntityExtractor",
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
+        self._name = name
         self._synonyms = synonyms or {}
         self._matcher = ConditionMatcher(self._synonyms) if synonyms else None
 
@@ -83,7 +99,7 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> ConditionEntityExtractor:
-        return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, name=execution_context.node_name)
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -108,15 +124,22 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
     ) -> ConditionEntityExtractor:
         with model_storage.read_from(resource) as directory:
             synonyms = json.loads((directory / SYNONYMS_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, synonyms)
+        return cls(config, model_storage, resource, synonyms, execution_context.node_name)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training examples get the feature only: their entities are the data's own."""
+        for message in training_data.training_examples:
+            if message.get(TEXT):
+                self._add_mention_feature(message, bool(self._mentions(message.get(TEXT))))
+        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self._matcher is None:
-            return messages
         for message in messages:
             text = message.get(TEXT)
             if not text:
                 continue
+            mentions = self._mentions(text)
+            self._add_mention_feature(message, bool(mentions))
             found = [
                 {
                     ENTITY_ATTRIBUTE_TYPE: CONDITION_ENTITY,
@@ -125,7 +148,7 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
                     ENTITY_ATTRIBUTE_VALUE: mention.key,
                     "text": mention.text,
                 }
-                for mention in self._matcher.find(text)
+                for mention in mentions
             ]
             if found:
                 message.set(
@@ -133,6 +156,15 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
                     add_to_output=True,
                 )
         return messages
+
+    def _mentions(self, text: str) -> list[ConditionMention]:
+        return self._matcher.find(text) if self._matcher else []
+
+    def _add_mention_feature(self, message: Message, mentioned: bool) -> None:
+        # Every message with text gets the column (0 or 1): classifiers stack the
+        # sentence features of all messages and need the same width for each.
+        feature = coo_matrix([[1.0 if mentioned else 0.0]])
+        message.add_features(Features(feature, FEATURE_TYPE_SENTENCE, TEXT, self._name))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
