@@ -57,3 +57,11 @@ def test_the_feature_comes_with_the_entity(extractor):
     extractor.process([message])
     assert [e["value"] for e in message.get("entities")] == ["anticoagulants"]
     assert mention_feature(message) == 1.0
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_message_without_words_still_gets_the_feature(extractor, text):
+    """The featurizers give empty text features too; a missing column breaks the classifier."""
+    message = Message(data={"text": text})
+    extractor.process([message])
+    assert mention_feature(message) == 0.0

@@ -129,16 +129,18 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Training examples get the feature only: their entities are the data's own."""
         for message in training_data.training_examples:
-            if message.get(TEXT):
-                self._add_mention_feature(message, bool(self._mentions(message.get(TEXT))))
+            text = message.get(TEXT)
+            if text is not None:
+                self._add_mention_feature(message, bool(text and self._mentions(text)))
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
-            if not text:
+            if text is None:
                 continue
-            mentions = self._mentions(text)
+            # Empty text too: the featurizers give it features, so it needs the column.
+            mentions = self._mentions(text) if text else []
             self._add_mention_feature(message, bool(mentions))
             found = [
                 {
