@@ -322,7 +322,7 @@ def main() -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"smoke run: 2 folds, {QUICK_EPOCHS} epochs, output under smoke/",
+        help=f"smoke run: 2 folds, {QUICK_EPOCHS} epochs for DIET (stock), output under smoke/",
     )
     args = parser.parse_args()
     folds = 2 if args.quick else args.folds
