@@ -457,7 +457,7 @@ def main() -> None:
         "# Benchmarks: NLU quality and latency, side by side with stock Rasa",
         "",
         "Run `make bench` (full: 5-fold CV, levels 1/10/20/50 x 30 s back-to-back and "
-        "10/20/50 x 60 s with 5 s think time, profile, training timing; about 45 min without "
+        "10/20/50 x 60 s with 5 s think time, profile, training timing; about 25 min without "
         "cross-validation on this machine, 5-fold CV adds ~40 min) or `make bench-smoke` "
         "(2 folds, the stock DIET at 10 epochs, levels 1/5, "
         "8 s each; about 13 min here; output only under `results/bench/smoke/`). Options: "
