@@ -83,7 +83,7 @@ holdout: train
 # Full run about an hour on 2 cores (40 min of it the stock pipeline's 5-fold CV);
 # writes docs/benchmarks.md, docs/bench/*.png, results/bench/.
 # BENCH_FOLDS=3 or BENCH_LEVELS=1,10 shorten it. bench-smoke: 2 folds, few epochs, levels 1,5
-# (~13 min on 2 cores; output only under results/bench/smoke/).
+# (~9 min on 2 cores; output only under results/bench/smoke/).
 BENCH_FOLDS ?= 5
 BENCH_LEVELS ?= 1,10,20,50
 # People-like pacing: seconds a simulated client reads and types before each message.

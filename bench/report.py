@@ -460,7 +460,7 @@ def main() -> None:
         "10/20/50 x 60 s with 5 s think time, profile, training timing; about 25 min without "
         "cross-validation on this machine, 5-fold CV adds ~40 min) or `make bench-smoke` "
         "(2 folds, the stock DIET at 10 epochs, levels 1/5, "
-        "8 s each; about 13 min here; output only under `results/bench/smoke/`). Options: "
+        "8 s each; about 9 min here; output only under `results/bench/smoke/`). Options: "
         "`python -m bench.nlu --folds 3`, `python -m bench.load --levels 1,10 --duration 20`. "
         "Raw results: `results/bench/{nlu,load,floor}.json` (git-ignored); plots: "
         "`docs/bench/`.",
