@@ -81,11 +81,24 @@ def train_nlu(config: Path, out: Path, name: str, cache: Path) -> tuple[Path, fl
     return out / f"{name}.tar.gz", seconds
 
 
-async def _parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
+def load_model(model: Path) -> Any:
+    """The trained model as a Rasa Agent (loaded once per pipeline, ~7 s)."""
     from rasa.core.agent import Agent
 
-    agent = Agent.load(str(model))
-    return [await agent.parse_message(text) for text in texts]
+    return Agent.load(str(model))
+
+
+def parse_all(agent: Any, texts: list[str]) -> list[dict[str, Any]]:
+    """`agent.parse_message` for every text, in order."""
+
+    async def parse() -> list[dict[str, Any]]:
+        return [await agent.parse_message(text) for text in texts]
+
+    return asyncio.run(parse())
+
+
+def _intent_name(parsed: dict[str, Any]) -> str:
+    return (parsed.get("intent") or {}).get("name") or "None"
 
 
 def holdout_examples() -> list[dict[str, Any]]:
@@ -123,11 +136,10 @@ def unseen_condition_messages() -> list[str]:
     return [template.format(phrase) for phrase in phrases for template in PROBE_TEMPLATES]
 
 
-def condition_probe(model: Path) -> dict[str, Any]:
+def condition_probe(agent: Any) -> dict[str, Any]:
     """Share of unseen-condition questions classified ask_suitability, and what else."""
     texts = unseen_condition_messages()
-    parsed = asyncio.run(_parse_all(model, texts))
-    pred = [(p.get("intent") or {}).get("name") or "None" for p in parsed]
+    pred = [_intent_name(p) for p in parse_all(agent, texts)]
     return {
         "n": len(texts),
         "suitability_share": sum(q == SUITABILITY for q in pred) / len(pred),
@@ -197,14 +209,14 @@ def intent_scores(true: list[str], pred: list[str]) -> dict[str, Any]:
     }
 
 
-def evaluate_holdout(model: Path) -> dict[str, Any]:
-    """Parse every hold-out message with `model`; intent and condition-entity scores."""
+def evaluate_holdout(agent: Any) -> dict[str, Any]:
+    """Parse every hold-out message with `agent`; intent and condition-entity scores."""
     examples = holdout_examples()
     started = time.monotonic()
-    parsed = asyncio.run(_parse_all(model, [ex["text"] for ex in examples]))
+    parsed = parse_all(agent, [ex["text"] for ex in examples])
     seconds = time.monotonic() - started
     true = [ex["intent"] for ex in examples]
-    pred = [(p.get("intent") or {}).get("name") or "None" for p in parsed]
+    pred = [_intent_name(p) for p in parsed]
     result = intent_scores(true, pred)
     pred_spans = [
         [(e["start"], e["end"]) for e in p.get("entities") or [] if e.get("entity") == "condition"]
@@ -228,7 +240,7 @@ def evaluate_holdout(model: Path) -> dict[str, Any]:
         for ex, t, q in zip(examples, true, pred, strict=True)
         if t != q
     ]
-    result["load_and_parse_seconds"] = seconds
+    result["parse_seconds"] = seconds
     result["true"], result["pred"] = true, pred
     return result
 
@@ -348,8 +360,9 @@ def main() -> None:
             model, seconds = train_nlu(config, work, name, Path(tmp) / f"cache-{name}")
             report["train_nlu_seconds"][name] = seconds
             print(f"[nlu] {name}: trained in {seconds:.0f}s; evaluating hold-out", flush=True)
-            report["holdout"][name] = evaluate_holdout(model)
-            report["condition_probe"][name] = condition_probe(model)
+            agent = load_model(model)
+            report["holdout"][name] = evaluate_holdout(agent)
+            report["condition_probe"][name] = condition_probe(agent)
             h = report["holdout"][name]
             print(
                 f"[nlu] {name}: hold-out accuracy {h['accuracy']:.3f}, macro F1 "
