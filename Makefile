@@ -8,7 +8,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/clinic.tar.gz
 RASA_DATA := data/nlu.yml data/stories.yml data/rules.yml
-HOLDOUT_MIN_ACCURACY ?= 0.95
+HOLDOUT_MIN_ACCURACY ?= 0.96
+# The blind hold-out (tests/nlu_holdout_blind.yml) is harder: no message in it repeats a
+# training example and it was written without seeing data/nlu.yml.
+HOLDOUT_BLIND_MIN_ACCURACY ?= 0.90
 
 # Quiet, offline-friendly Rasa and TensorFlow.
 export RASA_TELEMETRY_ENABLED := false
@@ -73,11 +76,15 @@ test-stories: train
 	$(BIN)/rasa test core --model $(MODEL) --stories tests \
 		--fail-on-prediction-errors --out results/stories
 
-# Hold-out NLU check: messages never used for training.
+# Hold-out NLU checks: messages never used for training.
 holdout: train
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/holdout
 	$(BIN)/python scripts/check_holdout.py results/holdout/intent_report.json \
 		--min-accuracy $(HOLDOUT_MIN_ACCURACY)
+	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu_holdout_blind.yml \
+		--out results/holdout_blind
+	$(BIN)/python scripts/check_holdout.py results/holdout_blind/intent_report.json \
+		--min-accuracy $(HOLDOUT_BLIND_MIN_ACCURACY)
 
 # Benchmarks (not part of `make test`): NLU quality and latency next to stock Rasa.
 # Full run about an hour on 2 cores (40 min of it the stock pipeline's 5-fold CV);
