@@ -87,7 +87,7 @@ holdout: train
 		--min-accuracy $(HOLDOUT_BLIND_MIN_ACCURACY)
 
 # Benchmarks (not part of `make test`): NLU quality and latency next to stock Rasa.
-# Full run about an hour on 2 cores (40 min of it the stock pipeline's 5-fold CV);
+# Full run 45-60 min on 2 cores (25-40 min of it the stock pipeline's 5-fold CV);
 # writes docs/benchmarks.md, docs/bench/*.png, results/bench/.
 # BENCH_FOLDS=3 or BENCH_LEVELS=1,10 shorten it. bench-smoke: 2 folds, few epochs, levels 1,5
 # (~9 min on 2 cores; output only under results/bench/smoke/).
