@@ -100,12 +100,17 @@ def _knowledge_load(args: argparse.Namespace) -> int:
 
 
 def _knowledge_check(args: argparse.Namespace) -> int:
-    from bot.knowledge.loader import KnowledgeError, read_knowledge_dir
+    from bot.knowledge.loader import KnowledgeError, problems, read_knowledge_dir
 
     try:
         bundle = read_knowledge_dir(args.dir)
     except KnowledgeError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    found = problems(bundle)
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    if found:
         return 1
     print(
         f"OK: {len(bundle.topics)} topics, {len(bundle.conditions)} conditions, "

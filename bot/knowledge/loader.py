@@ -32,13 +32,18 @@ from bot.store.models import (
     ClinicInfo,
     Condition,
     ConditionSynonym,
+    KnowledgeState,
     OpeningHours,
     Practitioner,
     Topic,
     Treatment,
     WorkingHours,
+    utc_now,
 )
 from bot.store.session import session_scope
+
+# New topics may live one file per category in this sub-folder of the knowledge directory.
+TOPICS_FOLDER = "topics"
 
 
 class KnowledgeError(ValueError):
@@ -59,6 +64,8 @@ class KnowledgeBundle:
     conditions: list[ConditionSpec]
     treatments: list[TreatmentSpec]
     practitioners: list[PractitionerSpec] = field(default_factory=list)
+    # topic key -> (file, line), for problems found after parsing (see `problems`).
+    topic_locations: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,9 +164,11 @@ def _unique(items: list, attribute: str, path_of: dict, line_of: dict, what: str
 
 
 def read_knowledge_dir(directory: Path | None = None) -> KnowledgeBundle:
-    """Parse and validate every *.yml file of the knowledge directory."""
+    """Parse and validate every *.yml file of the knowledge directory and of its topics/."""
     directory = Path(directory or get_settings().knowledge_dir)
-    paths = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
+    paths = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]) + sorted(
+        [*directory.glob(f"{TOPICS_FOLDER}/*.yml"), *directory.glob(f"{TOPICS_FOLDER}/*.yaml")]
+    )
     if not paths:
         raise KnowledgeError(directory, None, "no *.yml knowledge files found")
 
@@ -206,7 +215,35 @@ def read_knowledge_dir(directory: Path | None = None) -> KnowledgeBundle:
             line_of.get(id(where)),
             f"exactly one treatment needs 'first_session: true' (found {len(firsts)})",
         )
-    return KnowledgeBundle(clinic[0], topics, conditions, treatments, practitioners)
+    locations = {t.key: (path_of[id(t)], line_of[id(t)]) for t in topics}
+    return KnowledgeBundle(clinic[0], topics, conditions, treatments, practitioners, locations)
+
+
+def problems(bundle: KnowledgeBundle) -> list[KnowledgeError]:
+    """What `clinic knowledge check` reports beyond the schema: topics the FAQ search
+    cannot find (no questions) and questions two topics share."""
+    found: list[KnowledgeError] = []
+    owner: dict[str, str] = {}
+    for topic in bundle.topics:
+        path, line = bundle.topic_locations.get(topic.key, (Path("?"), None))
+        if not topic.questions:
+            found.append(
+                KnowledgeError(
+                    path, line, f"topic {topic.key!r} has no 'questions:' (list 5 to 15 ways "
+                    "clients ask it, or the assistant cannot find it)"
+                )
+            )
+        for question in topic.questions:
+            normal = " ".join(question.lower().split())
+            if normal in owner and owner[normal] != topic.key:
+                found.append(
+                    KnowledgeError(
+                        path, line, f"question {question!r} of {topic.key!r} is also a "
+                        f"question of {owner[normal]!r}"
+                    )
+                )
+            owner.setdefault(normal, topic.key)
+    return found
 
 
 def _check_synonyms_unique(conditions: list[ConditionSpec], path_of: dict, line_of: dict) -> None:
@@ -351,7 +388,20 @@ def sync_store(session: Session, bundle: KnowledgeBundle) -> LoadReport:
         report.table("treatments"),
     )
     _sync_practitioners(session, bundle.practitioners, report)
+    if report.changed_anything:
+        _bump_version(session)
     return report
+
+
+def _bump_version(session: Session) -> None:
+    """Tell running servers (which poll this row) that the knowledge changed."""
+    state = session.get(KnowledgeState, 1)
+    if state is None:
+        session.add(KnowledgeState(id=1, version=1, loaded_at=utc_now()))
+    else:
+        state.version += 1
+        state.loaded_at = utc_now()
+    session.flush()
 
 
 def _sync_practitioners(

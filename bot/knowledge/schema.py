@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import time
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,18 +74,98 @@ class ClinicSpec(_Strict):
     _one_entry_per_day = validator("opening_hours", allow_reuse=True)(_each_day_once)
 
 
+# What a topic is about; after_visit and aftercare answers are care advice (no sales pitch).
+Category = Literal[
+    "about",
+    "comparison",
+    "safety",
+    "before",
+    "aftercare",
+    "after_visit",
+    "who",
+    "practitioners",
+    "policy",
+    "assistant",
+    "clinic",
+]
+NO_BOOKING_OFFER_CATEGORIES = frozenset({"aftercare", "after_visit"})
+# Clinic facts computed from clinic.yml / practitioners.yml instead of a written answer.
+Fact = Literal["address", "hours", "phone", "email", "practitioners"]
+# {name} placeholders an answer may use, filled from clinic.yml when it is sent.
+PLACEHOLDERS = frozenset(
+    {
+        "clinic_name",
+        "phone",
+        "email",
+        "address",
+        "urgent_advice_number",
+        "emergency_number",
+        "website",
+        "privacy_url",
+    }
+)
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The {name} fields of an answer, in order (ValueError for stray braces)."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+
+
+def _normalised(question: str) -> str:
+    return " ".join(question.lower().split())
+
+
 class TopicSpec(_Strict):
     key: Key
     intent: constr(regex=KEY_PATTERN) | None = None
     title: NonEmpty
-    answer: NonEmpty
+    category: Category | None = None  # type: ignore[valid-type]
+    fact: Fact | None = None  # type: ignore[valid-type]
+    answer: NonEmpty | None = None
     health_claim: bool
+    offer_booking: bool = False
+    confirmed: bool = True
     sources: list[NonEmpty] = []
+    questions: list[NonEmpty] = []
+
+    @validator("answer")
+    def _known_placeholders(cls, answer: str | None) -> str | None:
+        if answer is None:
+            return None
+        try:
+            names = placeholders_in(answer)
+        except ValueError:
+            raise ValueError(
+                "a '{' or '}' without a matching one; placeholders look like {phone}"
+            ) from None
+        unknown = sorted({name for name in names if name not in PLACEHOLDERS})
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder {{{unknown[0]}}} (use one of: "
+                + ", ".join(f"{{{name}}}" for name in sorted(PLACEHOLDERS))
+                + ")"
+            )
+        return answer
+
+    @validator("questions")
+    def _questions_once(cls, questions: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for question in questions:
+            if _normalised(question) in seen:
+                raise ValueError(f"the question {question!r} is listed twice")
+            seen.add(_normalised(question))
+        return questions
 
     @root_validator(skip_on_failure=True)
-    def _health_claims_have_sources(cls, values):
+    def _consistent(cls, values):
         if values["health_claim"] and not values["sources"]:
             raise ValueError("a health claim needs at least one entry under 'sources'")
+        if values["fact"] is None and values["answer"] is None:
+            raise ValueError("write an 'answer' (only clinic facts with 'fact:' have none)")
+        if values["offer_booking"] and values["category"] in NO_BOOKING_OFFER_CATEGORIES:
+            raise ValueError(
+                f"a {values['category']} topic is care advice: 'offer_booking' must be false"
+            )
         return values
 
 

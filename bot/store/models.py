@@ -24,6 +24,8 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
@@ -135,9 +137,26 @@ class Topic(Base):
     key = Column(String(64), nullable=False, unique=True)
     intent = Column(String(64), unique=True)
     title = Column(String(200), nullable=False)
-    answer = Column(Text, nullable=False)
+    category = Column(String(32))
+    # A computed clinic fact (address, hours ...) has no written answer.
+    fact = Column(String(32))
+    answer = Column(Text)
     health_claim = Column(Boolean, nullable=False, default=False)
+    offer_booking = Column(Boolean, nullable=False, default=False, server_default=false())
+    confirmed = Column(Boolean, nullable=False, default=True, server_default=true())
     sources = Column(JSON, nullable=False, default=list)
+    # Ways clients ask it: what the FAQ retrieval matches messages against.
+    questions = Column(JSON, nullable=False, default=list, server_default="[]")
+
+
+class KnowledgeState(Base):
+    """One row: bumped by every load that changed something, so running servers notice."""
+
+    __tablename__ = "knowledge_state"
+
+    id = Column(Integer, primary_key=True)
+    version = Column(Integer, nullable=False, default=0)
+    loaded_at = Column(UTCDateTime, nullable=False, default=utc_now)
 
 
 class Condition(Base):

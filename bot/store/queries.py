@@ -8,7 +8,16 @@ from datetime import time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store.models import ClinicInfo, Condition, OpeningHours, Topic, Treatment, Verdict
+from bot.store.models import (
+    ClinicInfo,
+    Condition,
+    KnowledgeState,
+    OpeningHours,
+    Practitioner,
+    Topic,
+    Treatment,
+    Verdict,
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +47,30 @@ class Clinic:
 class TopicAnswer:
     key: str
     title: str
-    answer: str
+    answer: str | None  # None for a computed clinic fact
     sources: tuple[str, ...]
+    category: str | None = None
+    fact: str | None = None
+    offer_booking: bool = False
+    confirmed: bool = True
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """What the FAQ retrieval indexes for one topic."""
+
+    key: str
+    title: str
+    intent: str | None
+    questions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PractitionerDays:
+    name: str
+    # (weekday 0 = Monday, starts, ends), in the clinic's time zone
+    hours: tuple[tuple[int, time, time], ...]
 
 
 @dataclass(frozen=True)
@@ -85,18 +116,54 @@ def get_clinic(session: Session) -> Clinic:
     )
 
 
-def topic_for_intent(session: Session, intent: str) -> TopicAnswer | None:
-    topic = session.execute(select(Topic).where(Topic.intent == intent)).scalar_one_or_none()
+def _topic_answer(topic: Topic | None) -> TopicAnswer | None:
     if topic is None:
         return None
-    return TopicAnswer(topic.key, topic.title, topic.answer, tuple(topic.sources or ()))
+    return TopicAnswer(
+        topic.key,
+        topic.title,
+        topic.answer,
+        tuple(topic.sources or ()),
+        topic.category,
+        topic.fact,
+        bool(topic.offer_booking),
+        bool(topic.confirmed),
+        topic.intent,
+    )
+
+
+def topic_for_intent(session: Session, intent: str) -> TopicAnswer | None:
+    topic = session.execute(select(Topic).where(Topic.intent == intent)).scalar_one_or_none()
+    return _topic_answer(topic)
 
 
 def topic_by_key(session: Session, key: str) -> TopicAnswer | None:
     topic = session.execute(select(Topic).where(Topic.key == key)).scalar_one_or_none()
-    if topic is None:
-        return None
-    return TopicAnswer(topic.key, topic.title, topic.answer, tuple(topic.sources or ()))
+    return _topic_answer(topic)
+
+
+def faq_entries(session: Session) -> list[FaqEntry]:
+    """Every topic with the ways clients ask it, by key."""
+    rows = session.execute(
+        select(Topic.key, Topic.title, Topic.intent, Topic.questions).order_by(Topic.key)
+    ).all()
+    return [FaqEntry(k, title, intent, tuple(qs or ())) for k, title, intent, qs in rows]
+
+
+def knowledge_version(session: Session) -> int:
+    """Bumped by every `clinic knowledge load` that changed something (0: never loaded)."""
+    version = session.execute(select(KnowledgeState.version).where(KnowledgeState.id == 1))
+    return version.scalar_one_or_none() or 0
+
+
+def active_practitioners(session: Session) -> list[PractitionerDays]:
+    rows = session.execute(
+        select(Practitioner).where(Practitioner.active).order_by(Practitioner.id)
+    ).scalars()
+    return [
+        PractitionerDays(p.name, tuple((h.weekday, h.starts, h.ends) for h in p.working_hours))
+        for p in rows
+    ]
 
 
 def conditions_by_key(session: Session, keys: list[str]) -> list[ConditionAdvice]:
