@@ -167,9 +167,7 @@ def test_an_unconfirmed_policy_states_no_numbers_and_points_to_the_front_desk(to
 
 
 def test_the_policies_the_clinic_has_not_confirmed_are_marked_so():
-    assert {"cancellation_policy", "gift_vouchers", "accessibility"} <= {
-        t.key for t in UNCONFIRMED
-    }
+    assert {"cancellation_policy", "gift_vouchers", "accessibility"} <= {t.key for t in UNCONFIRMED}
 
 
 def test_the_assistant_says_it_is_automated_and_offers_a_person():
@@ -239,6 +237,4 @@ def test_missing_conditions_are_now_recognised(text, verdicts):
 
 
 def test_a_cold_sore_is_still_broken_skin_not_a_cold():
-    assert [m.key for m in _matcher().find("I've got a cold sore on my lip")] == [
-        "skin_infection"
-    ]
+    assert [m.key for m in _matcher().find("I've got a cold sore on my lip")] == ["skin_infection"]

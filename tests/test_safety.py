@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.safety import Urgency, classify, emergency_advice, is_emergency
+from bot.answers import Answers
+from bot.safety import Advice, Urgency, advice_for, classify, emergency_advice, is_emergency
 
 EMERGENCIES = [
     "been pressing on it for 20 mins and it's still bleeding",
@@ -133,6 +134,82 @@ ORDINARY = [
 ]
 
 
+# Issue 15: stroke (FAST), eye injury or changed vision, sepsis, fainting with no recovery, and
+# spreading redness, pus or a growing bruise - with the advice each one needs.
+NEW_EMERGENCIES = [
+    ("my dad's face is drooping on one side", Advice.STROKE),
+    ("her smile has gone lopsided all of a sudden", Advice.STROKE),
+    ("he can't lift his left arm", Advice.STROKE),
+    ("my arm has gone weak and my speech is slurred", Advice.STROKE),
+    ("she's slurring her words", Advice.STROKE),
+    ("I think my mum is having a stroke", Advice.STROKE),
+    ("one side of my face has gone numb", Advice.STROKE),
+    ("i cant speak properly and my face feels strange", Advice.STROKE),
+    ("the needle went into my eye", Advice.EYE),
+    ("my vision has gone blurry since the treatment", Advice.EYE),
+    ("I've got double vision", Advice.EYE),
+    ("I can't see properly out of my left eye", Advice.EYE),
+    ("my eye is bleeding", Advice.EYE),
+    ("blood in my eye after the session", Advice.EYE),
+    ("I think I have sepsis", Advice.SEPSIS),
+    ("the needle spot is infected and I'm confused and shivering uncontrollably", Advice.SEPSIS),
+    ("redness spreading on my cheek and my heart is racing", Advice.SEPSIS),
+    ("my lips have gone blue", Advice.SEPSIS),
+    ("she has a rash that doesn't fade under a glass", Advice.SEPSIS),
+    ("I feel like I'm going to die", Advice.SEPSIS),
+    ("she fainted and hasn't come round", Advice.FAINT),
+    ("he passed out and isn't coming round", Advice.FAINT),
+    ("I nearly fainted", Advice.FAINT),
+    ("i feel really faint right now", Advice.FAINT),
+    ("there's pus coming out of the needle mark", Advice.SKIN),
+    ("the bruise keeps getting bigger", Advice.SKIN),
+    ("my bruise is getting bigger and bigger", Advice.SKIN),
+    ("is it normal that my bruise keeps getting bigger?", Advice.SKIN),
+    ("the swelling on my cheek is spreading", Advice.SKIN),
+    ("the redness is spreading across my face", Advice.SKIN),
+    ("my face is hot and swollen where the needles were", Advice.SKIN),
+    ("he's been fitting for two minutes", Advice.GENERAL),
+    ("I fainted and now my chest hurts", Advice.GENERAL),
+]
+
+NEW_ORDINARY = [
+    "will I bruise?",
+    "can it help puffy eyes",
+    "does it affect vision of my skin",
+    "can facial acupuncture help droopy eyelids",
+    "my face looks droopy and tired, can it help",
+    "can it help a lopsided smile",
+    "does it help with sagging skin on one side",
+    "is it normal for a bruise to go yellow",
+    "what if a bruise gets bigger",
+    "the bruise is fading nicely",
+    "I have a black eye from the needles, how long will it last",
+    "can acupuncture cause a stroke",
+    "I had a stroke years ago, is it safe for me",
+    "my mum had a stroke last year, can she have facial acupuncture",
+    "does it affect your eyesight",
+    "will my vision be affected",
+    "can i come if i get migraines with flashing lights",
+    "I get migraines with flashing lights, can I have it",
+    "I can't talk right now, can you email me",
+    "I can't see the booking button",
+    "is pus normal after acupuncture",
+    "I have a spot with pus on my chin, can I still come?",
+    "could I get sepsis from acupuncture",
+    "what are the signs of infection after acupuncture",
+    "my arm feels a bit numb where the needle was",
+    "my lips are a bit dry after the session",
+    "my skin looks blotchy after the session",
+    "I'm confused about which session to book",
+    "my heart was racing before the session because I was nervous",
+    "I nearly fainted at my last session, should I eat first",
+    "I felt a bit faint yesterday after my session",
+    "what should I do if I feel faint",
+    "i had a bit of a bruise yesterday, is that normal",
+    "does facial acupuncture help with eye bags",
+]
+
+
 def test_tables_are_big_enough():
     assert len(EMERGENCIES) >= 35
     assert len(ORDINARY) >= 25
@@ -174,3 +251,100 @@ def test_emergency_advice_without_urgent_line_or_phone_still_gives_the_emergency
     assert "call 112 straight away" in advice
     assert "medical advice" not in advice
     assert "let us know" not in advice
+
+
+def test_new_tables_are_big_enough():
+    assert len(NEW_EMERGENCIES) + len(NEW_ORDINARY) >= 60
+
+
+@pytest.mark.parametrize(("text", "kind"), NEW_EMERGENCIES, ids=[t for t, _ in NEW_EMERGENCIES])
+def test_new_emergency_is_classified_and_gets_the_advice_it_needs(text, kind):
+    assert classify(text) is Urgency.EMERGENCY
+    assert advice_for(text) is kind
+
+
+@pytest.mark.parametrize("text", NEW_ORDINARY)
+def test_new_ordinary_question_is_not_an_emergency(text):
+    assert classify(text) is not Urgency.EMERGENCY
+
+
+ADVICE = {
+    text: emergency_advice("999", "111", "+44 117 496 0123", text=text)
+    for text in [
+        "my dad's face is drooping on one side",
+        "the needle went into my eye",
+        "I think I have sepsis",
+        "I nearly fainted",
+        "the redness is spreading across my face",
+        "my lips are swelling and I can't breathe",
+        "I have chest pain",
+    ]
+}
+
+
+@pytest.mark.parametrize("text", ["my lips are swelling and I can't breathe", "I have chest pain"])
+def test_anaphylaxis_and_chest_pain_are_told_to_call_999_not_to_go_to_a_and_e(text):
+    advice = ADVICE[text]
+
+    assert advice.startswith("If this is happening now, please call 999 straight away")
+    assert "A&E" not in advice
+
+
+def test_a_stroke_is_told_to_call_999_at_once():
+    advice = ADVICE["my dad's face is drooping on one side"]
+
+    assert advice.startswith("If this is happening now, please call 999 straight away")
+    assert "stroke" in advice
+
+
+def test_an_eye_injury_goes_to_a_and_e_or_999_without_driving():
+    advice = ADVICE["the needle went into my eye"]
+
+    assert "A&E" in advice and "999" in advice
+    assert "Don't drive" in advice
+
+
+def test_sepsis_is_told_to_call_999():
+    assert ADVICE["I think I have sepsis"].startswith("If this is happening now, please call 999")
+
+
+def test_nearly_fainting_gets_first_aid_and_when_to_call_999():
+    advice = ADVICE["I nearly fainted"].lower()
+
+    assert "lie down" in advice
+    assert "drink" in advice and "eat" in advice
+    assert "tell someone" in advice
+    assert "999" in advice and "within a minute" in advice
+
+
+def test_spreading_redness_gets_111_now_and_999_with_a_fever():
+    advice = ADVICE["the redness is spreading across my face"]
+
+    assert advice.index("call 111") < advice.index("999")
+    assert "fever" in advice
+    assert "now" in advice
+
+
+def test_spreading_redness_without_an_urgent_line_still_says_get_advice_now():
+    advice = emergency_advice("112", None, None, text="the redness is spreading")
+
+    assert "advice now" in advice and "112" in advice
+
+
+def test_general_advice_without_the_message_covers_every_new_sign():
+    advice = emergency_advice("999", "111", None)
+
+    for sign in ["stroke", "vision", "A&E", "don't drive", "lie down", "bruise", "call 111"]:
+        assert sign in advice, sign
+    assert "or go to your nearest A&E" not in advice
+
+
+def test_the_111_line_stays_when_the_clinic_urgent_number_is_unknown_for_999():
+    assert "call 111" in emergency_advice("999", None, "+44 117 496 0123")
+
+
+def test_the_111_line_stays_when_the_store_is_down(tmp_path):
+    advice = Answers(f"sqlite:///{tmp_path}/missing/dir/clinic.db").emergency()
+
+    assert advice.startswith("If this is happening now, please call 999 straight away")
+    assert "call 111" in advice
