@@ -1,4 +1,4 @@
-"""Answers to questions about the treatment, read from the knowledge store."""
+"""Answers to questions, read from the knowledge store (FAQ retrieval picks the topic)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,23 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ANSWERS, StoreAction, in_thread, offer_booking_once
+from actions.common import ANSWERS, StoreAction, after_answer, in_thread
+from bot.answers import TOPIC_ENTITY
+
+# Below this NLU confidence an "out of scope" message may still be a question we can answer.
+UNSURE_OUT_OF_SCOPE = 0.5
+
+
+def chosen_topic(tracker: Tracker) -> str | None:
+    """The topic key a "Do you mean" button sent (checked against the store by the lookup)."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == TOPIC_ENTITY and isinstance(entity.get("value"), str):
+            return entity["value"]
+    return None
 
 
 class ActionAnswerQuestion(StoreAction):
-    """Answers what_is / pain / safety / frequency / effectiveness / price questions."""
+    """Answers questions: the intent's topic, or the topic FAQ retrieval finds."""
 
     def name(self) -> str:
         return "action_answer_question"
@@ -20,10 +32,33 @@ class ActionAnswerQuestion(StoreAction):
     async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        answer = await in_thread(ANSWERS.topic, intent) if intent else None
-        if answer is None:
+        message = tracker.latest_message
+        intent = (message.get("intent") or {}).get("name")
+        reply = await in_thread(
+            ANSWERS.respond, intent, message.get("text") or "", chosen_topic(tracker)
+        )
+        if reply is None:
             dispatcher.utter_message(text=ANSWERS.no_answer_yet())
-            return []
-        dispatcher.utter_message(text=answer)
-        return await offer_booking_once(dispatcher, tracker)
+            return await after_answer(dispatcher, tracker, offer=False)
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
+
+
+class ActionOutOfScope(StoreAction):
+    """Off-topic by the NLU: still answered when the FAQ clearly has it."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message
+        confidence = (message.get("intent") or {}).get("confidence") or 0.0
+        reply = await in_thread(ANSWERS.from_search, message.get("text") or "")
+        # A sure "off-topic" takes only a clear answer, not a "Do you mean" choice.
+        if reply is not None and (reply.topic or confidence < UNSURE_OUT_OF_SCOPE):
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+            return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return await after_answer(dispatcher, tracker, offer=False)

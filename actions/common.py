@@ -74,3 +74,15 @@ async def offer_booking_once(dispatcher: CollectingDispatcher, tracker: Tracker)
     if tracker.get_slot(PENDING_SLOT):
         return [SlotSet(PENDING_SLOT, False)]
     return []
+
+
+async def after_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, offer: bool
+) -> list[EventType]:
+    """After an answer: the booking offer only where booking is the natural next step
+    (the topic's `offer_booking`); otherwise an earlier unanswered offer lapses."""
+    if offer:
+        return await offer_booking_once(dispatcher, tracker)
+    if tracker.get_slot(PENDING_SLOT):
+        return [SlotSet(PENDING_SLOT, False)]
+    return []

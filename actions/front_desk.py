@@ -8,8 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ANSWERS, StoreAction, in_thread
+from actions.common import ANSWERS, StoreAction, after_answer, in_thread
 from bot.handoff import HandoffQueue, last_turns
+from bot.store.queries import KnowledgeNotLoaded
+from bot.store.session import StoreUnavailable
 
 HANDOFFS = HandoffQueue()
 
@@ -23,6 +25,13 @@ class ActionFrontDesk(StoreAction):
     async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if await in_thread(ANSWERS.is_bot_question, text):
+            # "Are you a bot?" gets the truth and the choice of a person, not a handoff.
+            reply = await in_thread(ANSWERS.bot_reply, text)
+            if reply is not None:
+                dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+                return []
         await in_thread(
             HANDOFFS.open,
             tracker.get_latest_input_channel() or "unknown",
@@ -64,6 +73,13 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        try:
+            reply = await in_thread(ANSWERS.from_search, tracker.latest_message.get("text") or "")
+        except (StoreUnavailable, KnowledgeNotLoaded):
+            reply = None  # the rephrase request below still helps
+        if reply is not None:
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+            return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
         if previous_user_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(response="utter_offer_human")
         else:

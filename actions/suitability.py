@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ANSWERS, StoreAction, in_thread, offer_booking_once
+from actions.common import ANSWERS, StoreAction, after_answer, in_thread, offer_booking_once
 
 CONDITION_ENTITY = "condition"
 
@@ -28,8 +28,21 @@ class ActionCheckSuitability(StoreAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         keys = condition_keys(tracker)
-        dispatcher.utter_message(text=await in_thread(ANSWERS.suitability, keys))
         if not keys:
+            # "Can men have it?", "is there an age limit?": a FAQ topic, not a condition.
+            text = tracker.latest_message.get("text") or ""
+            reply = await in_thread(ANSWERS.from_search, text)
+            if reply is not None and reply.topic:
+                dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+                return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
+        text, bookable = await in_thread(ANSWERS.suitability_verdict, keys)
+        dispatcher.utter_message(text=text)
+        if bookable is None:
             # We asked which condition: an offer now would talk over the question.
-            return []
+            return await after_answer(dispatcher, tracker, offer=False)
+        if not bookable:
+            # "Talk to the practitioner first": a call with them, never a book-now button.
+            offer = await in_thread(ANSWERS.consultation_offer)
+            dispatcher.utter_message(text=offer.text, buttons=offer.buttons)
+            return await after_answer(dispatcher, tracker, offer=False)
         return await offer_booking_once(dispatcher, tracker)

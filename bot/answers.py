@@ -6,15 +6,80 @@ methods in a worker thread so the action server's event loop never blocks.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from bot import replies, safety
+from bot.knowledge import facts
+from bot.knowledge.retrieval import Decision, FaqRetriever, Ranked
 from bot.settings import get_settings
 from bot.store import queries
+from bot.store.models import Verdict
 from bot.store.session import StoreUnavailable, session_scope
 
 PRICE_INTENT = "ask_price"
 FIRST_VISIT_TOPIC = "first_visit"
+BOT_TOPIC = "bot_or_human"
+# The general FAQ question intent, and the messages NLU could not place: both ask retrieval.
+QUESTION_INTENT = "ask_question"
+# Intents with a default topic that retrieval may refine ("bruising before a wedding").
+TOPIC_INTENTS = frozenset(
+    {"ask_what_is", "ask_pain", "ask_safety", "ask_frequency", "ask_effectiveness", PRICE_INTENT}
+)
+# The entity a "Do you mean" button sets: only ever a topic key, checked against the store.
+TOPIC_ENTITY = "faq_topic"
+CHOICE_INTRO = "Do you mean:"
+ASK_PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
+UNCONFIRMED_NOTE = (
+    "The clinic hasn't confirmed this here yet, so please check with the front desk on {phone}."
+)
+CONSULTATION_OFFER = (
+    "Before booking a treatment, the practitioner would like to talk with you. The front desk "
+    "can arrange a short call with the practitioner, or you can call us on {phone}."
+)
+CONSULTATION_BUTTONS = [
+    {"title": "Yes, arrange a call", "payload": "/request_human"},
+    {"title": "No, thanks", "payload": "/deny"},
+]
+# "Talk to / speak with / get me a person": a request, even when it mentions the bot.
+WANTS_A_PERSON = re.compile(
+    r"\b(talk|speak|chat|connect|put|pass|transfer|get|want|need|prefer|like|rather|"
+    r"call|ring)\b.{0,30}\b(person|human|someone|somebody|staff|team|people|receptionist|"
+    r"front desk|me back)\b",
+    re.IGNORECASE,
+)
+# Verdicts after which we do not offer to book a treatment.
+TALK_FIRST = frozenset({Verdict.CONSULT_FIRST, Verdict.NOT_NOW})
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer: its text, buttons, and whether a booking offer may follow it."""
+
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+    offer_booking: bool = False
+    topic: str | None = None
+
+
+def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:
+    """The {phone}, {address} ... of an answer, from clinic.yml (never typed in answers)."""
+    values = {
+        "clinic_name": clinic.name,
+        "phone": clinic.phone,
+        "email": clinic.email,
+        "address": clinic.address,
+        "urgent_advice_number": clinic.urgent_advice_number or "111",
+        "emergency_number": clinic.emergency_number,
+        "website": clinic.website or clinic.email,
+        "privacy_url": clinic.privacy_url or clinic.website or clinic.email,
+    }
+    return answer.format(**values)
+
+
+def is_button_payload(text: str | None) -> bool:
+    return bool(text) and text.startswith("/")
 
 
 class Answers:
@@ -22,6 +87,7 @@ class Answers:
 
     def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
+        self.retriever = FaqRetriever(database_url)
         # Kept so an apology can still give the phone number while the store is down.
         self.last_known_phone: str | None = None
 
@@ -41,7 +107,9 @@ class Answers:
         """What to expect at a first visit (sent with booking confirmations)."""
         with self._session() as session:
             topic = queries.topic_by_key(session, FIRST_VISIT_TOPIC)
-        return topic.answer if topic else None
+            if topic is None or topic.answer is None:
+                return None
+            return fill_placeholders(topic.answer, self._clinic(session))
 
     def first_session_price(self) -> tuple[int, str]:
         """(duration in minutes, formatted price) of the first session."""
@@ -56,20 +124,137 @@ class Answers:
             topic = queries.topic_for_intent(session, intent)
             if topic is None:
                 return None
-            if intent != PRICE_INTENT:
-                return topic.answer.strip()
+            return self._topic_text(session, topic, "", datetime.now(timezone.utc))
+
+    def _topic_text(
+        self, session, topic: queries.TopicAnswer, message: str, now: datetime
+    ) -> str:
+        """A topic's answer: computed for a clinic fact, placeholders filled, prices listed."""
+        clinic = self._clinic(session)
+        if topic.fact == "address":
+            text = facts.address_reply(clinic)
+        elif topic.fact == "hours":
+            text = facts.hours_reply(clinic, message, now)
+        elif topic.fact == "phone":
+            text = facts.phone_reply(clinic)
+        elif topic.fact == "email":
+            text = facts.email_reply(clinic)
+        elif topic.fact == "practitioners":
+            text = facts.practitioners_reply(queries.active_practitioners(session), message)
+        else:
+            text = fill_placeholders(topic.answer or "", clinic).strip()
+        if topic.intent == PRICE_INTENT:
+            text = replies.price_list(text, queries.list_treatments(session), clinic.currency)
+        if not topic.confirmed:
+            text = f"{text}\n\n{UNCONFIRMED_NOTE.format(phone=clinic.phone)}"
+        return text
+
+    def topic_reply(self, key: str, message: str = "", now: datetime | None = None) -> Reply | None:
+        """The answer of the topic with this key (None if there is no such topic)."""
+        with self._session() as session:
+            topic = queries.topic_by_key(session, key)
+            if topic is None:
+                return None
+            text = self._topic_text(session, topic, message, now or datetime.now(timezone.utc))
+        return Reply(text, offer_booking=topic.offer_booking, topic=topic.key)
+
+    def _intent_topic_reply(self, intent: str, message: str, now: datetime | None) -> Reply | None:
+        with self._session() as session:
+            topic = queries.topic_for_intent(session, intent)
+        return self.topic_reply(topic.key, message, now) if topic else None
+
+    def search(self, message: str) -> Decision:
+        if self.retriever.database_url != self.database_url:  # the store was switched
+            self.retriever = FaqRetriever(self.database_url)
+        return self.retriever.decide(message)
+
+    def choice(self, decision: Decision) -> Reply:
+        """ "Do you mean: A / B?" with a button per topic (and a person, if neither)."""
+        buttons = [
+            {"title": r.title, "payload": f'/{QUESTION_INTENT}{{"{TOPIC_ENTITY}":"{r.key}"}}'}
+            for r in decision.suggestions
+        ]
+        return Reply(CHOICE_INTRO, [*buttons, ASK_PERSON_BUTTON])
+
+    def from_search(self, message: str, now: datetime | None = None) -> Reply | None:
+        """The answer retrieval finds for a message, a choice of close topics, or None."""
+        if is_button_payload(message):
+            return None
+        decision = self.search(message)
+        if _asks_if_bot(decision):
+            return self.bot_reply(message)
+        if decision.answer is not None:
+            return self.topic_reply(decision.answer.key, message, now)
+        if decision.suggestions:
+            return self.choice(decision)
+        return None
+
+    def respond(
+        self,
+        intent: str | None,
+        message: str,
+        chosen_topic: str | None = None,
+        now: datetime | None = None,
+    ) -> Reply | None:
+        """The reply to a question: a chosen button's topic, the intent's topic refined by
+        retrieval, or retrieval alone (general questions, messages NLU could not place)."""
+        if chosen_topic:
+            return self.topic_reply(chosen_topic, message, now)
+        if intent in TOPIC_INTENTS and not is_button_payload(message):
+            return self._refined(intent, message, now)
+        if intent in TOPIC_INTENTS:
+            return self._intent_topic_reply(intent, message, now)
+        return self.from_search(message, now)
+
+    def _refined(self, intent: str, message: str, now: datetime | None) -> Reply | None:
+        """A topic intent's question: its default topic unless retrieval points elsewhere
+        ("can I buy a gift voucher" is read as a price question by the NLU)."""
+        decision = self.search(message)
+        if _asks_if_bot(decision):
+            return self.bot_reply(message)
+        if decision.answer is not None:
+            return self.topic_reply(decision.answer.key, message, now)
+        with self._session() as session:
+            default = queries.topic_for_intent(session, intent)
+        suggested = [r.key for r in decision.suggestions]
+        if default is None or not suggested or suggested[0] == default.key:
+            return self._intent_topic_reply(intent, message, now)
+        # Retrieval prefers another topic, not clearly: let the client choose.
+        if default.key not in suggested:
+            default_rank = Ranked(default.key, default.title, 0.0)
+            decision = Decision(None, (*decision.suggestions[:1], default_rank), decision.ranked)
+        return self.choice(decision)
+
+    def is_bot_question(self, message: str) -> bool:
+        """ "Are you a bot?": answered as such, not taken as a request for a person
+        ("this bot is useless, can I talk to a person" wants the person)."""
+        if is_button_payload(message) or WANTS_A_PERSON.search(message):
+            return False
+        return _asks_if_bot(self.search(message))
+
+    def bot_reply(self, message: str = "") -> Reply | None:
+        reply = self.topic_reply(BOT_TOPIC, message)
+        if reply is None:
+            return None
+        return Reply(reply.text, [ASK_PERSON_BUTTON], offer_booking=False, topic=BOT_TOPIC)
+
+    def consultation_offer(self) -> Reply:
+        with self._session() as session:
             clinic = self._clinic(session)
-            return replies.price_list(
-                topic.answer, queries.list_treatments(session), clinic.currency
-            )
+        return Reply(CONSULTATION_OFFER.format(phone=clinic.phone), list(CONSULTATION_BUTTONS))
 
     def suitability(self, condition_keys: list[str]) -> str:
         """Verdict and advice for each known condition, or a question back if none is known."""
+        return self.suitability_verdict(condition_keys)[0]
+
+    def suitability_verdict(self, condition_keys: list[str]) -> tuple[str, bool | None]:
+        """(reply, whether booking may be offered); None: no known condition was named."""
         with self._session() as session:
             conditions = queries.conditions_by_key(session, condition_keys)
         if not conditions:
-            return replies.unknown_condition_reply()
-        return replies.suitability_reply(conditions)
+            return replies.unknown_condition_reply(), None
+        bookable = not any(c.verdict in TALK_FIRST for c in conditions)
+        return replies.suitability_reply(conditions), bookable
 
     def booking_offer(self) -> str:
         with self._session() as session:
@@ -112,9 +297,38 @@ class Answers:
             return self.booking_contact()
         if intent == "request_human":
             return self.front_desk()
-        if intent and intent.startswith("ask_"):
-            return self.topic(intent)
+        return None
+
+    def for_message(
+        self, intent: str | None, message: str, condition_keys: list[str]
+    ) -> str | None:
+        """What the assistant answers a message (`clinic ask`): the same choices as the actions."""
+        if intent == "request_human" and self.is_bot_question(message):
+            reply = self.bot_reply(message)
+            return reply.text if reply else None
+        if intent == "ask_suitability" and not condition_keys:
+            reply = self.from_search(message)
+            if reply is not None:
+                return _as_text(reply)
+        answer = self.for_intent(intent, condition_keys)
+        if answer is not None:
+            return answer
+        if intent in TOPIC_INTENTS or intent in {QUESTION_INTENT, "nlu_fallback", "out_of_scope"}:
+            reply = self.respond(intent, message)
+            return _as_text(reply) if reply else None
         return None
 
     def unavailable(self) -> str:
         return replies.store_unavailable_reply(self.last_known_phone)
+
+
+def _as_text(reply: Reply) -> str:
+    """A reply for a terminal: its buttons as a list under the text."""
+    lines = [reply.text, *(f"  [{b['title']}]" for b in reply.buttons)]
+    return "\n".join(lines)
+
+
+def _asks_if_bot(decision: Decision) -> bool:
+    """Whether the closest topic (answer or first suggestion) is "are you a bot?"."""
+    top = decision.answer or (decision.suggestions[0] if decision.suggestions else None)
+    return top is not None and top.key == BOT_TOPIC

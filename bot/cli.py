@@ -256,11 +256,14 @@ def _quiet_warnings() -> Iterator[None]:
         yield
 
 
-def _vetted_answer(intent: str | None, entities: list[dict[str, Any]]) -> str | None:
+def _vetted_answer(
+    intent: str | None, entities: list[dict[str, Any]], question: str
+) -> str | None:
+    """What the assistant would answer: the same FAQ retrieval as the action server."""
     from bot.answers import Answers
 
     keys = [e["value"] for e in entities if e.get("entity") == CONDITION_ENTITY and e.get("value")]
-    return Answers(_store_url()).for_intent(intent, keys)
+    return Answers(_store_url()).for_message(intent, question, keys)
 
 
 def _no_warning(*_args: object, **_kwargs: object) -> None:
@@ -279,7 +282,7 @@ def _ask(args: argparse.Namespace) -> int:
     intent = result.get("intent") or {}
     name, confidence = intent.get("name"), intent.get("confidence") or 0.0
     print(f"[{name} {confidence:.2f}]")
-    answer = _vetted_answer(name, result.get("entities") or [])
+    answer = _vetted_answer(name, result.get("entities") or [], args.question)
     print(answer if answer else f"Recognised intent {name!r}: there is no vetted answer for it.")
     return 0
 

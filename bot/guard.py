@@ -21,6 +21,9 @@ from bot.safety import is_emergency
 
 # Payloads our buttons send; anything else typed as "/intent{...}" is read as plain text.
 BUTTON_PAYLOADS = frozenset({"/affirm", "/deny", "/request_human"})
+# "Do you mean" buttons: a question about one FAQ topic. Only the topic key varies; it sets
+# no slot, and a key the store does not know gets "no answer yet".
+TOPIC_BUTTON = re.compile(r'/ask_question\{"faq_topic":"[a-z][a-z0-9_]{0,63}"\}')
 
 EMPTY_REPLY = "It looks like your message was empty - what would you like to know?"
 TOO_LONG_REPLY = (
@@ -106,7 +109,7 @@ def clean_text(raw: object) -> str:
 
 def neutralise_payload(text: str) -> str:
     """Keep our buttons' payloads; any other "/intent{...}" becomes plain text."""
-    if not text.startswith("/") or text in BUTTON_PAYLOADS:
+    if not text.startswith("/") or text in BUTTON_PAYLOADS or TOPIC_BUTTON.fullmatch(text):
         return text
     return text.lstrip("/").strip() or "/"
 

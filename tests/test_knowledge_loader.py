@@ -216,10 +216,9 @@ MALFORMED = {
     ),
     "health_claim_without_sources": (
         "topics.yml",
-        "    sources:\n      - Still Water Facial Acupuncture, clinic information for clients "
-        "(usual course plan)\n",
-        "    sources: []\n",
-        "- key: frequency",
+        "    title: Prices\n    category: policy\n    health_claim: false\n",
+        "    title: Prices\n    category: policy\n    health_claim: true\n",
+        "- key: price",
         ["health claim", "sources"],
     ),
     "condition_advice_without_sources": (

@@ -1,0 +1,224 @@
+"""FAQ retrieval: cross-validation over the topics' own questions, thresholds, latency.
+
+    python -m bench.faq                 # k-fold CV on data/knowledge (+ the calibration grid)
+    python -m bench.faq --holdout       # also score tests/faq_holdout.yml (never tuned on)
+    python -m bench.faq --latency       # p95 per question with 200 (synthetic) topics
+
+Cross-validation: each fold's questions are taken out of the index (the titles stay) and
+asked; a question is right if its own topic ranks first. Negative examples are the
+`out_of_scope` messages of data/nlu.yml: a good threshold answers few of them. The
+thresholds in bot/knowledge/retrieval.py are chosen from this grid: the lowest answer
+threshold at which wrong answers stay under 1% of the questions (half the gate's 2%,
+because a blind hold-out is harder than held-out questions written by the same hand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge import retrieval
+from bot.knowledge.loader import read_knowledge_dir
+from bot.settings import PROJECT_ROOT
+from bot.store.queries import FaqEntry
+
+HOLDOUT = PROJECT_ROOT / "tests" / "faq_holdout.yml"
+NLU = PROJECT_ROOT / "data" / "nlu.yml"
+RESULTS = PROJECT_ROOT / "results" / "bench" / "faq.json"
+WRONG_ANSWER_BUDGET = 0.01
+
+
+def entries_from_files(directory: Path | None = None) -> list[FaqEntry]:
+    bundle = read_knowledge_dir(directory or PROJECT_ROOT / "data" / "knowledge")
+    return [FaqEntry(t.key, t.title, t.intent, tuple(t.questions)) for t in bundle.topics]
+
+
+def out_of_scope_messages() -> list[str]:
+    data = yaml.safe_load(NLU.read_text(encoding="utf-8"))
+    for block in data["nlu"]:
+        if block.get("intent") == "out_of_scope":
+            return [line[2:].strip() for line in block["examples"].splitlines() if line.strip()]
+    return []
+
+
+def cross_validate(
+    entries: list[FaqEntry], folds: int = 10, seed: int = 0, word_weight: float = 0.5
+) -> list[tuple[str, list[retrieval.Ranked]]]:
+    """(true key, ranking) for every question, each ranked by an index without its fold."""
+    items = [(e.key, q) for e in entries for q in e.questions]
+    random.Random(seed).shuffle(items)
+    results = []
+    for fold in range(folds):
+        held = items[fold::folds]
+        held_set = {id(item) for item in held}
+        kept: dict[str, list[str]] = {}
+        for item in items:
+            if id(item) not in held_set:
+                kept.setdefault(item[0], []).append(item[1])
+        index = retrieval.FaqIndex(
+            [FaqEntry(e.key, e.title, e.intent, tuple(kept.get(e.key, ()))) for e in entries],
+            word_weight=word_weight,
+        )
+        results.extend((key, index.rank(question)) for key, question in held)
+    return results
+
+
+def top_k(results, k: int) -> float:
+    return sum(key in [r.key for r in ranked[:k]] for key, ranked in results) / len(results)
+
+
+def outcome(results, answer_threshold, margin, suggest_threshold):
+    """Shares of questions answered right, answered wrong, offered as a choice, unanswered."""
+    counts = {"right": 0, "wrong": 0, "choice_has_it": 0, "choice_without": 0, "none": 0}
+    for key, ranked in results:
+        labels = key if isinstance(key, (set, frozenset)) else {key}
+        decision = retrieval.decide(ranked, answer_threshold, margin, suggest_threshold)
+        if decision.answer is not None:
+            counts["right" if decision.answer.key in labels else "wrong"] += 1
+        elif decision.suggestions:
+            has = any(s.key in labels for s in decision.suggestions)
+            counts["choice_has_it" if has else "choice_without"] += 1
+        else:
+            counts["none"] += 1
+    return {name: value / len(results) for name, value in counts.items()}
+
+
+def negatives_answered(rankings, answer_threshold, margin, suggest_threshold) -> float:
+    """Share of off-topic messages (ranked already) that would get a topic's answer."""
+    answered = sum(
+        retrieval.decide(ranked, answer_threshold, margin, suggest_threshold).answer is not None
+        for ranked in rankings
+    )
+    return answered / max(len(rankings), 1)
+
+
+def calibrate(results, negatives) -> list[dict]:
+    grid = []
+    for threshold in [x / 100 for x in range(10, 71, 2)]:
+        for margin in (0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.20, 0.25, 0.30):
+            row = outcome(results, threshold, margin, retrieval.SUGGEST_THRESHOLD)
+            row.update(
+                threshold=threshold,
+                margin=margin,
+                out_of_scope_answered=negatives_answered(
+                    negatives, threshold, margin, retrieval.SUGGEST_THRESHOLD
+                ),
+            )
+            grid.append(row)
+    return grid
+
+
+def choose(grid: list[dict]) -> dict:
+    """Most right answers with wrong answers within budget (ties: the stricter threshold)."""
+    allowed = [row for row in grid if row["wrong"] <= WRONG_ANSWER_BUDGET]
+    if not allowed:
+        return min(grid, key=lambda row: (row["wrong"], -row["right"]))
+    return max(allowed, key=lambda row: (row["right"], row["threshold"]))
+
+
+def holdout_results(index) -> list[tuple[frozenset, list[retrieval.Ranked]]]:
+    data = yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))
+    return [(frozenset(q["topics"]), index.rank(q["text"])) for q in data["questions"]]
+
+
+def holdout_scores(results) -> dict:
+    top1 = sum(ranked[0].key in labels for labels, ranked in results if ranked) / len(results)
+    row = outcome(
+        results, retrieval.ANSWER_THRESHOLD, retrieval.MARGIN, retrieval.SUGGEST_THRESHOLD
+    )
+    return {"questions": len(results), "top1": top1, **row}
+
+
+def synthetic_entries(topics: int, seed: int = 0) -> list[FaqEntry]:
+    """`topics` topics: the real ones plus made-up ones from shuffled real vocabulary."""
+    real = entries_from_files()
+    words = sorted({w for e in real for q in e.questions for w in q.split()})
+    rng = random.Random(seed)
+    made_up = [
+        FaqEntry(
+            f"synthetic_{n}",
+            " ".join(rng.sample(words, 4)),
+            None,
+            tuple(" ".join(rng.sample(words, rng.randint(4, 9))) for _ in range(12)),
+        )
+        for n in range(max(topics - len(real), 0))
+    ]
+    return real + made_up
+
+
+def latency(topics: int = 200, repeat: int = 2000) -> dict:
+    entries = synthetic_entries(topics)
+    index = retrieval.FaqIndex(entries)
+    questions = [q for e in entries for q in e.questions]
+    rng = random.Random(1)
+    asked = [rng.choice(questions) for _ in range(repeat)]
+    for question in asked[:50]:
+        index.decide(question)  # warm-up
+    times = []
+    for question in asked:
+        start = time.perf_counter()
+        index.decide(question)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {
+        "topics": len(index),
+        "questions_indexed": len(questions) + len(entries),
+        "asked": repeat,
+        "p50_ms": statistics.median(times),
+        "p95_ms": times[int(0.95 * len(times)) - 1],
+        "max_ms": times[-1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--holdout", action="store_true", help="also score tests/faq_holdout.yml")
+    parser.add_argument("--latency", action="store_true", help="p95 with 200 topics")
+    parser.add_argument("--word-weight", type=float, default=retrieval.WORD_WEIGHT)
+    args = parser.parse_args()
+
+    entries = entries_from_files()
+    report: dict = {"topics": len(entries), "questions": sum(len(e.questions) for e in entries)}
+    results = cross_validate(entries, args.folds, word_weight=args.word_weight)
+    index = retrieval.FaqIndex(entries, word_weight=args.word_weight)
+    negatives = [index.rank(message) for message in out_of_scope_messages()]
+    grid = calibrate(results, negatives)
+    report["cv"] = {
+        "folds": args.folds,
+        "top1": top_k(results, 1),
+        "top2": top_k(results, 2),
+        "chosen": choose(grid),
+        "current": outcome(
+            results, retrieval.ANSWER_THRESHOLD, retrieval.MARGIN, retrieval.SUGGEST_THRESHOLD
+        ),
+        "current_out_of_scope_answered": negatives_answered(
+            negatives,
+            retrieval.ANSWER_THRESHOLD,
+            retrieval.MARGIN,
+            retrieval.SUGGEST_THRESHOLD,
+        ),
+    }
+    confusions: dict[str, int] = {}
+    for key, ranked in results:
+        if ranked and ranked[0].key != key:
+            pair = f"{key} -> {ranked[0].key}"
+            confusions[pair] = confusions.get(pair, 0) + 1
+    report["cv"]["confusions"] = dict(sorted(confusions.items(), key=lambda kv: -kv[1])[:30])
+    if args.holdout:
+        report["holdout"] = holdout_scores(holdout_results(index))
+    if args.latency:
+        report["latency"] = latency()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
