@@ -95,7 +95,7 @@ BENCH_FOLDS ?= 5
 BENCH_LEVELS ?= 1,10,20,50
 # People-like pacing: seconds a simulated client reads and types before each message.
 BENCH_THINK_TIME ?= 5
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-faq
 bench: train
 	$(BIN)/ruff check bench
 	$(BIN)/python -m bench.nlu --folds $(BENCH_FOLDS)
@@ -104,7 +104,12 @@ bench: train
 	$(BIN)/python -m bench.load --levels 10,20,50 --duration 60 \
 		--think-time $(BENCH_THINK_TIME) --reuse-stock
 	$(BIN)/python -m bench.profile --compare
+	$(BIN)/python -m bench.faq --holdout --latency
 	$(BIN)/python -m bench.report
+
+# FAQ retrieval only (about a minute): CV, thresholds, blind hold-out, latency with 200 topics.
+bench-faq: setup
+	$(BIN)/python -m bench.faq --holdout --latency
 
 bench-smoke: train
 	$(BIN)/ruff check bench

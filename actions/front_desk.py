@@ -52,7 +52,8 @@ class ActionEmergencyAdvice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(text=await in_thread(ANSWERS.emergency))
+        text = tracker.latest_message.get("text")
+        dispatcher.utter_message(text=await in_thread(ANSWERS.emergency, text))
         return []
 
 

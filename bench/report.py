@@ -464,6 +464,14 @@ def busy_note(loads: list[list[float]], nproc: int) -> str:
     return "The machine was otherwise mostly idle."
 
 
+FAQ_START, FAQ_END = "<!-- faq:start -->", "<!-- faq:end -->"
+
+
+def faq_section(text: str) -> str:
+    start, end = text.find(FAQ_START), text.find(FAQ_END)
+    return text[start : end + len(FAQ_END)] if 0 <= start < end else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="report the smoke run")
@@ -542,6 +550,10 @@ def main() -> None:
     if args.notes.exists() and not args.quick:
         lines += [args.notes.read_text().rstrip(), ""]
     dest.parent.mkdir(parents=True, exist_ok=True)
+    # The FAQ retrieval section is written by `python -m bench.faq`: keep it.
+    faq = faq_section(dest.read_text()) if dest.exists() else ""
+    if faq:
+        lines += [faq, ""]
     dest.write_text("\n".join(lines))
     print(f"[report] wrote {dest}")
 

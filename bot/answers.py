@@ -7,7 +7,7 @@ methods in a worker thread so the action server's event loop never blocks.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from bot import replies, safety
@@ -251,6 +251,11 @@ class Answers:
         """(reply, whether booking may be offered); None: no known condition was named."""
         with self._session() as session:
             conditions = queries.conditions_by_key(session, condition_keys)
+            if conditions:
+                clinic = self._clinic(session)
+                conditions = [
+                    replace(c, advice=fill_placeholders(c.advice, clinic)) for c in conditions
+                ]
         if not conditions:
             return replies.unknown_condition_reply(), None
         bookable = not any(c.verdict in TALK_FIRST for c in conditions)
@@ -271,28 +276,31 @@ class Answers:
             clinic = self._clinic(session)
         return replies.front_desk_reply(clinic, now or datetime.now(timezone.utc))
 
-    def emergency(self) -> str:
-        """Urgent-care advice; never fails, even when the store is down."""
+    def emergency(self, text: str | None = None) -> str:
+        """Urgent-care advice (fitted to what the message describes); never fails, even
+        when the store is down."""
         try:
             with self._session() as session:
                 clinic = self._clinic(session)
         except (StoreUnavailable, queries.KnowledgeNotLoaded):
             return safety.emergency_advice(
-                get_settings().emergency_number, None, self.last_known_phone
+                get_settings().emergency_number, None, self.last_known_phone, text=text
             )
         return safety.emergency_advice(
-            clinic.emergency_number, clinic.urgent_advice_number, clinic.phone
+            clinic.emergency_number, clinic.urgent_advice_number, clinic.phone, text=text
         )
 
     def no_answer_yet(self) -> str:
         return replies.no_answer_yet(self.last_known_phone)
 
-    def for_intent(self, intent: str | None, condition_keys: list[str]) -> str | None:
+    def for_intent(
+        self, intent: str | None, condition_keys: list[str], text: str | None = None
+    ) -> str | None:
         """The vetted reply for a recognised intent (what staff read out on the phone)."""
         if intent == "ask_suitability":
             return self.suitability(list(dict.fromkeys(condition_keys)))
         if intent == "emergency":
-            return self.emergency()
+            return self.emergency(text)
         if intent == "book_session":
             return self.booking_contact()
         if intent == "request_human":
@@ -310,7 +318,7 @@ class Answers:
             reply = self.from_search(message)
             if reply is not None:
                 return _as_text(reply)
-        answer = self.for_intent(intent, condition_keys)
+        answer = self.for_intent(intent, condition_keys, message)
         if answer is not None:
             return answer
         if intent in TOPIC_INTENTS or intent in {QUESTION_INTENT, "nlu_fallback", "out_of_scope"}:

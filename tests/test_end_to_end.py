@@ -209,3 +209,75 @@ def test_fuzz_a_thousand_random_messages_without_a_server_error(rasa_url: str):
 
     assert [s for s in statuses if s >= 500] == []
     assert "pinch" in texts(Conversation(rasa_url).say("does it hurt?"))
+
+
+# --- FAQ topics (issue 15) ----------------------------------------------------------------
+
+NEW_TOPIC = """\
+topics:
+  - key: bicycle_parking
+    title: Parking a bicycle
+    category: clinic
+    health_claim: false
+    answer: There is a bicycle rack by the blue door, free for clients.
+    questions:
+      - is there somewhere to lock my bicycle
+      - where can i leave my bike
+      - do you have a bike rack
+      - can i cycle to the clinic and lock up my bike
+      - bicycle parking near you
+"""
+
+
+def _knowledge_topics() -> dict:
+    from bot.knowledge.loader import read_knowledge_dir
+    from bot.settings import PROJECT_ROOT
+
+    return {t.key: t for t in read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge").topics}
+
+
+def test_a_new_topic_is_answered_after_a_load_without_retraining_or_restart(
+    rasa_url: str, e2e_store: str, tmp_path: Path
+):
+    import shutil
+
+    from bot.knowledge.loader import load_knowledge
+    from bot.settings import PROJECT_ROOT
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "data" / "knowledge", knowledge)
+    (knowledge / "topics" / "bicycles.yml").write_text(NEW_TOPIC, encoding="utf-8")
+    question = "is there somewhere to lock my bicycle?"
+    assert "blue door" not in texts(Conversation(rasa_url).say(question))
+
+    loaded = subprocess.run(
+        [BIN / "clinic", "knowledge", "load", "--dir", knowledge],
+        env={**os.environ, "DATABASE_URL": e2e_store},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    try:
+        assert "blue door" in texts(Conversation(rasa_url).say(question))
+    finally:
+        load_knowledge(PROJECT_ROOT / "data" / "knowledge", e2e_store)
+
+
+def test_are_you_a_bot_gets_the_truth_and_the_offer_of_a_person(rasa_url: str):
+    topics = _knowledge_topics()
+    replies = Conversation(rasa_url).say(topics["bot_or_human"].questions[0] + "?")
+    assert "automated" in texts(replies)
+    assert any(b.get("payload") == "/request_human" for r in replies for b in r.get("buttons", []))
+
+
+def test_a_question_about_evening_hours_starts_no_booking(rasa_url: str):
+    question = next(q for q in _knowledge_topics()["clinic_hours"].questions if "evening" in q)
+    reply = texts(Conversation(rasa_url).say(question))
+    assert "What name should I put the booking under" not in reply
+    from bot.knowledge.loader import read_knowledge_dir
+    from bot.settings import PROJECT_ROOT
+
+    clinic = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge").clinic
+    latest = max(h.closes for h in clinic.opening_hours)
+    assert f"{latest:%H:%M}" in reply  # the hours, from clinic.yml

@@ -35,7 +35,7 @@ from bot.store.session import session_scope
 WORD_WEIGHT = 0.3
 CLOSEST_WEIGHT = 0.3
 # Answer the best topic at or above this score, if no other topic is within MARGIN of it.
-ANSWER_THRESHOLD = 0.32
+ANSWER_THRESHOLD = 0.30
 MARGIN = 0.20
 # Between SUGGEST_THRESHOLD and an answer: offer the best topics as buttons ("Do you mean").
 SUGGEST_THRESHOLD = 0.30
@@ -91,7 +91,13 @@ def decide(
 class FaqIndex:
     """An immutable index over the topics' questions and titles."""
 
-    def __init__(self, entries: Sequence[queries.FaqEntry], word_weight: float = WORD_WEIGHT):
+    def __init__(
+        self,
+        entries: Sequence[queries.FaqEntry],
+        word_weight: float = WORD_WEIGHT,
+        closest_weight: float = CLOSEST_WEIGHT,
+    ):
+        self.closest_weight = closest_weight
         self.keys: list[str] = []
         self.titles: dict[str, str] = {}
         self.intents: dict[str, str] = {}
@@ -116,17 +122,27 @@ class FaqIndex:
         # Each part is L2-normalised, so the weighted stack's dot product is the weighted
         # mean of the two cosines.
         self._weights = (np.sqrt(word_weight), np.sqrt(1.0 - word_weight))
-        self._matrix = self._centroids = None
+        self._docs = self._centroids = None
+        self._parts: list[tuple] = []
         if documents:
             stacked = self._stack(
                 self._word.fit_transform(documents), self._char.fit_transform(documents)
             )
-            self._matrix = stacked.T.tocsr()
+            self._docs = stacked  # documents x features
             ends = [*starts[1:], len(documents)]
             sums = np.vstack(
                 [np.asarray(stacked[a:b].sum(axis=0)) for a, b in zip(starts, ends, strict=True)]
             )
-            self._centroids = csr_matrix(normalize(sums)).T.tocsr()
+            self._centroids = csr_matrix(normalize(sums))  # topics x features
+            # What a query needs to be vectorised without sklearn's per-call overhead.
+            offset = 0
+            for vectorizer, weight in zip((self._word, self._char), self._weights, strict=True):
+                self._parts.append(
+                    (vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_,
+                     offset, weight)
+                )
+                offset += len(vectorizer.vocabulary_)
+            self._width = offset
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -134,16 +150,32 @@ class FaqIndex:
     def _stack(self, words, chars):
         return hstack([words * self._weights[0], chars * self._weights[1]]).tocsr()
 
+    def _query(self, clean: str) -> np.ndarray:
+        """The message as one dense row of the index's features (TF-IDF as in fitting:
+        sublinear tf, idf, each part L2-normalised and weighted)."""
+        vector = np.zeros(self._width)
+        for analyzer, vocabulary, idf, offset, weight in self._parts:
+            counts: dict[int, int] = {}
+            for term in analyzer(clean):
+                column = vocabulary.get(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            if not counts:
+                continue
+            columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
+            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=float))) * idf[columns]
+            vector[offset + columns] = values * (weight / np.linalg.norm(values))
+        return vector
+
     def rank(self, text: str, limit: int = 5) -> list[Ranked]:
         """The closest topics, best first."""
         clean = normalise(text)
-        if self._matrix is None or not clean:
+        if self._docs is None or not clean:
             return []
-        query = self._stack(self._word.transform([clean]), self._char.transform([clean]))
-        similarities = (query @ self._matrix).toarray().ravel()
-        closest = np.maximum.reduceat(similarities, self._starts)
-        centroid = (query @ self._centroids).toarray().ravel()
-        per_topic = CLOSEST_WEIGHT * closest + (1.0 - CLOSEST_WEIGHT) * centroid
+        query = self._query(clean)
+        closest = np.maximum.reduceat(self._docs @ query, self._starts)
+        centroid = self._centroids @ query
+        per_topic = self.closest_weight * closest + (1.0 - self.closest_weight) * centroid
         order = np.argsort(-per_topic, kind="stable")[:limit]
         return [Ranked(self.keys[i], self.titles[self.keys[i]], float(per_topic[i])) for i in order]
 

@@ -111,6 +111,23 @@ def placeholders_in(text: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
 
 
+def _check_placeholders(text: str) -> str:
+    try:
+        names = placeholders_in(text)
+    except ValueError:
+        raise ValueError(
+            "a '{' or '}' without a matching one; placeholders look like {phone}"
+        ) from None
+    unknown = sorted({name for name in names if name not in PLACEHOLDERS})
+    if unknown:
+        raise ValueError(
+            f"unknown placeholder {{{unknown[0]}}} (use one of: "
+            + ", ".join(f"{{{name}}}" for name in sorted(PLACEHOLDERS))
+            + ")"
+        )
+    return text
+
+
 def _normalised(question: str) -> str:
     return " ".join(question.lower().split())
 
@@ -130,22 +147,7 @@ class TopicSpec(_Strict):
 
     @validator("answer")
     def _known_placeholders(cls, answer: str | None) -> str | None:
-        if answer is None:
-            return None
-        try:
-            names = placeholders_in(answer)
-        except ValueError:
-            raise ValueError(
-                "a '{' or '}' without a matching one; placeholders look like {phone}"
-            ) from None
-        unknown = sorted({name for name in names if name not in PLACEHOLDERS})
-        if unknown:
-            raise ValueError(
-                f"unknown placeholder {{{unknown[0]}}} (use one of: "
-                + ", ".join(f"{{{name}}}" for name in sorted(PLACEHOLDERS))
-                + ")"
-            )
-        return answer
+        return None if answer is None else _check_placeholders(answer)
 
     @validator("questions")
     def _questions_once(cls, questions: list[str]) -> list[str]:
@@ -182,6 +184,10 @@ class ConditionSpec(_Strict):
         if not sources:
             raise ValueError("advice about a condition is a health claim: list at least one source")
         return sources
+
+    @validator("advice")
+    def _known_advice_placeholders(cls, advice: str) -> str:
+        return _check_placeholders(advice)
 
     @validator("synonyms")
     def _normalise_synonyms(cls, phrases: list[str]) -> list[str]:

@@ -1,0 +1,126 @@
+"""Gate: FAQ retrieval on tests/faq_holdout.yml, client questions written blind (the writer saw
+only the topic titles and public clinic FAQ pages). Never tuned on: thresholds come from
+cross-validation over the topics' own questions (bench/faq.py).
+
+- top-1: the best-ranked topic is one of the question's labels;
+- a wrong topic answered outright (above the threshold, no "Do you mean" choice);
+- clinic-fact questions are answered from the YAML (the fact is in the reply).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+import yaml
+
+from bot.answers import Answers
+from bot.knowledge import retrieval
+from bot.knowledge.loader import read_knowledge_dir
+from bot.settings import PROJECT_ROOT
+
+HOLDOUT = PROJECT_ROOT / "tests" / "faq_holdout.yml"
+# Aims of issue 15: top-1 0.95 and at most 2% wrong answers. The top-1 gate is set at what
+# the index reached when the hold-out was first scored (0.90), below the aim; see
+# docs/benchmarks.md. Raise it when the figure rises; never add hold-out questions to topics.
+MIN_TOP1 = 0.90
+MAX_WRONG_ANSWERED = 0.02
+# Aim: every clinic-fact question answered from the YAML. Reached when first scored: 22 of 36
+# directly, 32 of 36 directly or with one press of the fact's "Do you mean" button.
+MIN_FACTS_DIRECT = 0.60
+MIN_FACTS_REACHED = 0.85
+
+KNOWLEDGE = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
+CLINIC = KNOWLEDGE.clinic
+FACT_OF = {t.key: t.fact for t in KNOWLEDGE.topics if t.fact}
+
+
+def holdout() -> list[dict]:
+    return yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))["questions"]
+
+
+@lru_cache(maxsize=1)
+def rankings(url: str) -> list[tuple[frozenset, list[retrieval.Ranked]]]:
+    index = Answers(url).retriever.index()
+    return [(frozenset(q["topics"]), index.rank(q["text"])) for q in holdout()]
+
+
+@pytest.fixture(scope="module")
+def holdout_store(tmp_path_factory) -> str:
+    from bot.knowledge.loader import load_knowledge
+    from bot.store import migrate
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('faq') / 'clinic.db'}"
+    migrate.upgrade(url)
+    load_knowledge(PROJECT_ROOT / "data" / "knowledge", url)
+    return url
+
+
+def test_the_holdout_covers_the_topics():
+    questions = holdout()
+    keys = {t.key for t in KNOWLEDGE.topics}
+    labels = {key for q in questions for key in q["topics"]}
+    assert len(questions) >= 150
+    assert labels <= keys, labels - keys
+
+
+def test_top1_topic_accuracy(holdout_store):
+    results = rankings(holdout_store)
+    right = sum(bool(ranked) and ranked[0].key in labels for labels, ranked in results)
+    assert right / len(results) >= MIN_TOP1, f"top-1 {right}/{len(results)}"
+
+
+def test_few_wrong_topics_are_answered_outright(holdout_store):
+    results = rankings(holdout_store)
+    wrong = [
+        (sorted(labels), decision.answer.key)
+        for labels, ranked in results
+        if (decision := retrieval.decide(ranked)).answer is not None
+        and decision.answer.key not in labels
+    ]
+    assert len(wrong) / len(results) <= MAX_WRONG_ANSWERED, wrong
+
+
+def _fact_values(fact: str) -> list[str]:
+    if fact == "address":
+        return [CLINIC.address]
+    if fact == "phone":
+        return [CLINIC.phone]
+    if fact == "email":
+        return [CLINIC.email]
+    if fact == "practitioners":
+        return [p.name for p in KNOWLEDGE.practitioners]
+    times = {f"{t:%H:%M}" for h in CLINIC.opening_hours for t in (h.opens, h.closes)}
+    return [*sorted(times), "closed"]
+
+
+def test_clinic_fact_questions_are_answered_from_the_yaml(holdout_store):
+    """Directly, or by the "Do you mean" button of the fact; either way the reply is the
+    YAML's value (computed, never typed in an answer)."""
+    answers = Answers(holdout_store)
+    asked = [q for q in holdout() if any(key in FACT_OF for key in q["topics"])]
+    assert asked
+    direct = by_button = 0
+    for question in asked:
+        labels = [key for key in question["topics"] if key in FACT_OF]
+        reply = answers.respond("ask_question", question["text"])
+        if reply is None:
+            continue
+        if reply.topic is None:  # a choice: the client presses the fact's button
+            pressed = [
+                key for key in labels if any(f'"{key}"' in b["payload"] for b in reply.buttons)
+            ]
+            if not pressed:
+                continue
+            reply = answers.respond("ask_question", question["text"], chosen_topic=pressed[0])
+            by_button += 1
+        elif reply.topic in labels:
+            direct += 1
+        else:
+            continue
+        values = [value for key in labels for value in _fact_values(FACT_OF[key])]
+        assert any(value in reply.text for value in values), (question["text"], reply.text)
+    assert direct / len(asked) >= MIN_FACTS_DIRECT, f"direct {direct}/{len(asked)}"
+    assert (direct + by_button) / len(asked) >= MIN_FACTS_REACHED, (
+        f"direct or by button {direct + by_button}/{len(asked)}"
+    )
