@@ -435,10 +435,11 @@ def test_ask_gives_the_suitability_of_the_conditions_mentioned(ask, store_url):
 
 
 def test_ask_gives_emergency_advice_for_an_emergency(ask, store_url):
-    intent, _, answer = ask("my lips are swelling up and I can't breathe")
+    said = "my lips are swelling up and I can't breathe"
+    intent, _, answer = ask(said)
 
     assert intent == "emergency"
-    assert answer == Answers(store_url).emergency()
+    assert answer == Answers(store_url).emergency(said)
 
 
 def test_ask_gives_the_booking_contact_for_a_booking_request(ask, store_url):
@@ -460,3 +461,15 @@ def test_ask_says_when_an_intent_has_no_vetted_answer(ask):
 
     assert intent == "greet"
     assert answer == "Recognised intent 'greet': there is no vetted answer for it."
+
+
+def test_ask_answers_a_clinic_fact_from_the_yaml_by_faq_retrieval(ask):
+    from bot.knowledge.loader import read_knowledge_dir
+    from bot.settings import PROJECT_ROOT
+
+    knowledge = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
+    email_topic = next(t for t in knowledge.topics if t.fact == "email")
+
+    _, _, answer = ask(email_topic.questions[0])
+
+    assert knowledge.clinic.email in answer
