@@ -60,7 +60,8 @@ def _span(span: OpeningSpan) -> str:
 def _day_line(clinic: Clinic, weekday: int, label: str) -> str:
     span = next((s for s in clinic.opening_hours if s.weekday == weekday), None)
     if span is None:
-        return f"{label} we're closed."
+        open_days = ", ".join(WEEKDAY_NAMES[s.weekday] for s in clinic.opening_hours)
+        return f"{label} we're closed (we're open {open_days})."
     return f"{label} we're open {_span(span)}."
 
 
