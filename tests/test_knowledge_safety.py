@@ -245,3 +245,19 @@ def test_everyday_words_near_a_condition_name_no_condition(text):
 
 def test_a_cold_sore_is_still_broken_skin_not_a_cold():
     assert [m.key for m in _matcher().find("I've got a cold sore on my lip")] == ["skin_infection"]
+
+
+# --- what clients actually read ---------------------------------------------------------------
+
+
+def test_every_condition_reply_is_sent_with_its_placeholders_filled(store_url):
+    from bot.answers import Answers
+
+    answers = Answers(store_url)
+    unfilled = {
+        key: reply
+        for key in CONDITIONS
+        if re.search(r"\{\w+\}", reply := answers.suitability([key]))
+    }
+
+    assert unfilled == {}
