@@ -35,8 +35,10 @@ from bot.store.session import session_scope
 WORD_WEIGHT = 0.3
 CLOSEST_WEIGHT = 0.3
 # Answer the best topic at or above this score, if no other topic is within MARGIN of it.
-ANSWER_THRESHOLD = 0.30
-MARGIN = 0.20
+# The pair with the most right answers whose wrong answers stay under 1% in 10-fold CV
+# (55 topics, 794 questions: 19.6% answered right, 0.9% wrong, 47% a choice holding it).
+ANSWER_THRESHOLD = 0.50
+MARGIN = 0.12
 # Between SUGGEST_THRESHOLD and an answer: offer the best topics as buttons ("Do you mean").
 SUGGEST_THRESHOLD = 0.30
 MAX_SUGGESTIONS = 2
