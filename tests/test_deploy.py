@@ -90,6 +90,7 @@ def test_passwords_with_special_characters_survive():
         {
             "DATABASE_URL": "postgresql://clinic:p%40ss%2Fword@db:5433/clinic",
             "REDIS_URL": "redis://:s%3Acret@cache:6380/2",
+            "ACTION_SERVER_TOKEN": "a-long-enough-secret-for-the-test",
         }
     )
 
