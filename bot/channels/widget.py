@@ -16,8 +16,10 @@ Differences from Rasa's `socketio` channel, on purpose:
   Rasa's own channel passes `cors_allowed_origins=[]` to python-socketio, which turns
   the origin check off altogether.
 - engine.io sends the CORS headers of the socket.io endpoint (for allowed origins only);
-  Rasa's app-wide sanic-cors (`rasa run --cors "*"`, as in `make run`) is skipped there,
-  since a second Access-Control-Allow-Origin header makes browsers refuse the response.
+  Rasa's app-wide sanic-cors (`rasa run --cors ...`; `make run` sets none) is skipped
+  there, since a second Access-Control-Allow-Origin header makes browsers refuse it.
+- Conversations are "widget:<session id>" (bot.channels.conversation_id); replies go to
+  the socket.io room "<session id>".
 - The room of a persistent session is really joined: Rasa 3.6 calls the coroutine
   `AsyncServer.enter_room` without awaiting it (python-socketio >= 5.10), so bot
   replies to a persistent session would reach nobody.
