@@ -3,11 +3,13 @@
 Starts our action server and Rasa server as `make run` does (fresh SQLite store, free
 loopback ports), then:
 
-1. paired trials (the issue's criterion): B's "hi" to the REST webhook alone, then again
-   while client A (another process) starts posting a 30 MB JSON body at full loopback
-   speed; alternately, so that the machine's changing load hits both alike. Reports B's
-   latencies and the delay added per pair (median, p90, max);
-2. a flood (stress): A posts 30 MB bodies back to back while B says "hi" every 100 ms.
+1. trials (the issue's criterion): client A (another process) posts one 30 MB JSON body
+   at full loopback speed while B sends "hi" to the REST webhook one after another until
+   A has its answer; then as many "hi"s alone; alternately, so that the machine's changing
+   load hits both alike. Reports B's latencies during and without uploads, and the
+   difference (p50, p95, max);
+2. a flood (stress, `--flood-seconds 0` skips it): A posts 30 MB bodies back to back
+   while B says "hi" every 100 ms.
 
 Also what A got back (status, how much of its body it could send before the answer).
 `--max-body-bytes` sets MAX_BODY_BYTES for the run: `--max-body-bytes 104857600` (Sanic's
@@ -83,30 +85,42 @@ def upload(url: str) -> tuple[int | None, int, float]:
     return status, min(sent, UPLOAD_BYTES), time.perf_counter() - started
 
 
-def _upload_process(url: str, started, out) -> None:
-    started.set()
-    out.put(upload(url))
+def _uploader(url: str, connection) -> None:
+    """In its own process, started once: on each "go", say "started" and upload."""
+    while connection.recv() == "go":
+        connection.send("started")
+        connection.send(upload(url))
 
 
 def paired_trials(url: str, trials: int) -> tuple[list[float], list[float], list]:
-    """B's "hi" alone and with one 30 MB upload from another process starting with it,
-    alternately (so that the machine's changing load hits both the same)."""
+    """B's "hi"s sent one after another for as long as one 30 MB upload from another
+    process lasts (at least one), then as many alone; alternately, so that the machine's
+    changing load hits both the same. The uploading process is started once, before the
+    trials: no fork inside a measurement."""
     import multiprocessing
 
-    alone, with_upload, uploads = [], [], []
     context = multiprocessing.get_context("fork")
-    for trial in range(trials):
-        alone.append(hi(url, f"bench-hi-alone-{trial}"))
-        time.sleep(0.05)
-        started, out = context.Event(), context.Queue()
-        process = context.Process(target=_upload_process, args=(url, started, out))
-        process.start()
-        started.wait(10)
-        with_upload.append(hi(url, f"bench-hi-upload-{trial}"))
-        uploads.append(out.get(timeout=120))
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_uploader, args=(url, theirs), daemon=True)
+    process.start()
+    alone, during, uploads = [], [], []
+    try:
+        for trial in range(trials):
+            ours.send("go")
+            assert ours.recv() == "started"
+            count = 0
+            while count == 0 or not ours.poll():
+                during.append(hi(url, f"bench-hi-upload-{trial}"))
+                count += 1
+            uploads.append(ours.recv())
+            time.sleep(0.05)
+            for _ in range(count):
+                alone.append(hi(url, f"bench-hi-alone-{trial}"))
+            time.sleep(0.05)
+    finally:
+        ours.send("stop")
         process.join(30)
-        time.sleep(0.05)
-    return alone, with_upload, uploads
+    return alone, during, uploads
 
 
 def flood(url: str, seconds: float) -> tuple[list[float], list]:
@@ -178,23 +192,25 @@ def main(argv: list[str] | None = None) -> int:
         url = ours.webhook
         for _ in range(5):  # warm up (model loaded, first-turn paths)
             hi(url, "bench-warmup")
-        alone, with_upload, uploads = paired_trials(url, args.trials)
-        flooded, flood_uploads = flood(url, args.flood_seconds)
+        alone, during, uploads = paired_trials(url, args.trials)
+        flooded, flood_uploads = flood(url, args.flood_seconds) if args.flood_seconds else ([], [])
     finally:
         servers.stop()
 
-    added = sorted((w - a) * 1000 for a, w in zip(alone, with_upload, strict=False))
+    alone_s, during_s = summary(alone), summary(during)
     result = {
         "max_body_bytes": args.max_body_bytes or "default (bot.settings MAX_BODY_BYTES)",
         "one_upload_per_trial": {
-            "hi_alone": summary(alone),
-            "hi_with_one_30mb_upload": summary(with_upload),
-            "added_ms_median": round(statistics.median(added), 1),
-            "added_ms_p90": round(percentile(added, 90), 1),
-            "added_ms_max": round(max(added), 1),
+            "trials": args.trials,
+            "hi_alone": alone_s,
+            "hi_during_one_30mb_upload": during_s,
+            "added_ms_p50": round(during_s["p50_ms"] - alone_s["p50_ms"], 1),
+            "added_ms_p95": round(during_s["p95_ms"] - alone_s["p95_ms"], 1),
+            "added_ms_max": round(during_s["max_ms"] - alone_s["max_ms"], 1),
             "uploads": upload_summary(uploads),
         },
-        "flood": {"hi": summary(flooded), "uploads": upload_summary(flood_uploads)},
+        "flood": {"hi": summary(flooded) if flooded else None,
+                  "uploads": upload_summary(flood_uploads)},
         "loadavg_before_after": [load_before, loadavg()],
         "machine": machine(),
     }
