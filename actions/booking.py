@@ -34,6 +34,7 @@ from bot.booking.service import (
     BookingRecord,
     BookingRequest,
     BookingService,
+    InvalidBookingRequest,
     SlotUnavailable,
 )
 from bot.booking.wishes import WishError, parse_wish
@@ -86,15 +87,22 @@ def offered(tracker: Tracker) -> list[Slot]:
 
 
 async def failed(
-    dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, reprompt: str
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    slot: str,
+    reprompt: str,
+    offer: str = messages.BOOK_IT,
 ) -> dict[str, Any]:
-    """Count an invalid answer, re-prompt specifically, and offer the phone after three."""
+    """Count an invalid answer, re-prompt specifically, and offer the phone after three.
+
+    `offer`: what the front desk does on the phone (managing flow: sort out the booking).
+    """
     failures = dict(tracker.get_slot("form_failures") or {})
     failures[slot] = failures.get(slot, 0) + 1
     phone = None
     if failures[slot] >= messages.MAX_FAILURES:
         phone = (await in_thread(ANSWERS.clinic)).phone
-    reply = messages.with_phone_after_failures(reprompt, failures[slot], phone)
+    reply = messages.with_phone_after_failures(reprompt, failures[slot], phone, offer)
     dispatcher.utter_message(text=reply)
     return {slot: None, "form_failures": failures}
 
@@ -235,6 +243,13 @@ class ValidateBookingForm(TimeChoiceValidation, FormValidationAction):
             record = await in_thread(BOOKINGS.book, request)
         except SlotUnavailable:
             return await taken_meanwhile(dispatcher, tracker, slot)
+        except InvalidBookingRequest:
+            # The store re-checks every value; one that fails it is asked for again.
+            dispatcher.utter_message(
+                text="Sorry, something in those details didn't look right. Let's check "
+                "your name and contact again."
+            )
+            return {"booking_confirmed": None, "client_name": None, "contact": None}
         return {"booking_confirmed": True, "booking_result": record.as_json()}
 
 

@@ -21,10 +21,27 @@ from actions.booking import (
     taken_meanwhile,
     validator,
 )
-from actions.common import in_thread
+from actions.common import ANSWERS, in_thread
+from bot.booking import messages
 from bot.booking.availability import Slot
+from bot.booking.guesses import ADDRESS_METADATA_KEY, Asker, TooManyGuesses
 from bot.booking.refs import normalise_reference
 from bot.booking.service import BookingNotFound, SlotUnavailable
+
+# manage_action once the guess limit is reached: the form ends without asking more.
+LOCKED = "locked"
+
+
+def asker(tracker) -> Asker:
+    """Who checks a reference + contact pair (the channels put the address key in the
+    metadata; clients cannot set metadata)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    key = metadata.get(ADDRESS_METADATA_KEY)
+    return Asker(
+        channel=tracker.get_latest_input_channel() or "unknown",
+        conversation=tracker.sender_id,
+        address_key=key if isinstance(key, str) and len(key) <= 64 else None,
+    )
 
 
 class ActionStartManageBooking(Action):
@@ -44,6 +61,8 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
         return "validate_manage_booking_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        if tracker.get_slot("manage_action") == LOCKED:
+            return []  # the guess limit: nothing more to ask
         if tracker.get_slot("manage_action") == "cancel":
             return ["booking_ref", "booking_contact", "cancel_confirmed"]
         return ["booking_ref", "booking_contact", "time_wish", "chosen_slot", "booking_confirmed"]
@@ -57,13 +76,21 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
                 tracker,
                 "booking_ref",
                 "That doesn't look like a booking reference - it looks like FA-7K3Q.",
+                messages.SORT_IT_OUT,
             )
         return {"booking_ref": ref}
 
     @validator
     async def validate_booking_contact(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         try:
-            record = await in_thread(BOOKINGS.find, tracker.get_slot("booking_ref"), str(value))
+            record = await in_thread(
+                BOOKINGS.find, tracker.get_slot("booking_ref"), str(value), asker(tracker)
+            )
+        except TooManyGuesses:
+            # Stop checking: say so, give the phone; the attempt is kept for staff.
+            phone = (await in_thread(ANSWERS.clinic)).phone
+            dispatcher.utter_message(text=messages.too_many_guesses(phone))
+            return {"booking_ref": None, "booking_contact": None, "manage_action": LOCKED}
         except BookingNotFound:
             # The same answer for a wrong ref and a wrong contact: nothing to probe with.
             reply = await failed(
@@ -71,6 +98,7 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
                 tracker,
                 "booking_contact",
                 "I couldn't find a booking with that reference and contact. Please check both.",
+                messages.SORT_IT_OUT,
             )
             return {**reply, "booking_ref": None}
         return {"booking_contact": str(value), "managed_booking": record.as_json()}
@@ -130,6 +158,8 @@ class ActionManageBookingDone(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         result = tracker.get_slot("booking_result")
+        if tracker.get_slot("manage_action") == LOCKED:
+            return clear_form_slots(tracker)  # the guess-limit message was the answer
         if not result:
             text = "Okay, I've left your booking as it is."
         elif result["status"] == "cancelled":

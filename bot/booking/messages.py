@@ -51,8 +51,25 @@ def confirmation(record: BookingRecord, address: str, first_visit: str | None) -
     return "\n".join(lines)
 
 
-def with_phone_after_failures(reprompt: str, failures: int, phone: str | None) -> str:
+# What the front desk does for someone who calls: book it, or sort out an existing booking.
+BOOK_IT = "book it with you"
+SORT_IT_OUT = "sort out your booking with you"
+
+
+def with_phone_after_failures(
+    reprompt: str, failures: int, phone: str | None, offer: str = BOOK_IT
+) -> str:
     """After repeated failures, offer a person instead of asking forever."""
     if failures >= MAX_FAILURES and phone:
-        return f"{reprompt} If it's easier, call us on {phone} and we'll book it with you."
+        return f"{reprompt} If it's easier, call us on {phone} and we'll {offer}."
     return reprompt
+
+
+def too_many_guesses(phone: str | None) -> str:
+    """The guess limit is reached: no more reference + contact checks in this chat."""
+    call = f"please call us on {phone}" if phone else "please call the clinic"
+    return (
+        "Sorry, I still couldn't match that reference and contact, and to keep bookings safe "
+        f"I can't check any more here for now. To change or cancel your booking, {call} "
+        "and we'll sort it out with you."
+    )
