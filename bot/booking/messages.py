@@ -2,11 +2,48 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.booking.availability import Slot
 from bot.booking.choice import slot_label
 from bot.booking.service import BookingRecord
 
-MAX_FAILURES = 3
+# Asked once, re-prompted once; the second miss in a row gets STUCK instead (no loops).
+STUCK_AFTER = 2
+
+# The form's questions (action_ask_<slot>).
+ASK = {
+    "client_name": "Great! What name should I put the booking under?",
+    "contact": "What's the best phone number or email address to reach you about the appointment?",
+    "time_wish": (
+        "When would suit you? You can say something like 'next Friday afternoon' "
+        "or 'tomorrow at 10'."
+    ),
+    "consent": (
+        "To book, we keep your name and contact details only to manage this appointment "
+        "(see our privacy notice on the website). Is that okay?"
+    ),
+    "booking_ref": "What's your booking reference? It looks like FA-7K3Q.",
+    "booking_contact": "And the phone number or email address you booked with?",
+}
+# What each question expects, with an example, for when an answer was not understood twice.
+EXPECTED = {
+    "client_name": "your name as you'd like it on the booking, for example 'Sam Clarke'",
+    "contact": (
+        "a phone number or an email address, for example '07911 123456' or 'sam@example.com'"
+    ),
+    "time_wish": "a day and a time, for example 'next Friday afternoon' or 'tomorrow at 10'",
+    "chosen_slot": "the number of one of the times, for example '1', or 'none of these'",
+    "consent": "a yes or a no",
+    "booking_confirmed": "a yes or a no",
+    "cancel_confirmed": "a yes or a no",
+    "booking_ref": "your booking reference from your confirmation, for example 'FA-7K3Q'",
+    "booking_contact": (
+        "the phone number or email address you booked with, for example '07911 123456'"
+    ),
+}
+YES_NO_REPROMPT = "Sorry, I didn't catch that - please answer yes or no."
+PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 
 
 def offer_text(slots: list[Slot], matches_wish: bool, wish_description: str | None) -> str:
@@ -51,8 +88,43 @@ def confirmation(record: BookingRecord, address: str, first_visit: str | None) -
     return "\n".join(lines)
 
 
-def with_phone_after_failures(reprompt: str, failures: int, phone: str | None) -> str:
-    """After repeated failures, offer a person instead of asking forever."""
-    if failures >= MAX_FAILURES and phone:
-        return f"{reprompt} If it's easier, call us on {phone} and we'll book it with you."
-    return reprompt
+def stuck(slot: str, failures: int, phone: str | None) -> str:
+    """Not understood twice in a row: what was expected, an example, and a person.
+
+    The wording alternates, so the same words are never sent three times in a row.
+    """
+    expected = EXPECTED[slot]
+    call = f"call the front desk on {phone}, or " if phone else ""
+    if failures % 2 == 0:
+        return (
+            f"Sorry, I still can't read that. I need {expected}. If it's easier, {call}"
+            "tap 'Talk to a person' and someone from the front desk will get back to you."
+        )
+    return (
+        f"Let's try once more - I'm looking for {expected}. You can also say 'stop', "
+        f"or {call}ask for a person."
+    )
+
+
+def describe(booking: dict | None) -> str:
+    """'FA-7K3Q on Friday 04 December at 10:00' for a booking found by the managing form."""
+    if not booking:
+        return ""
+    start = datetime.fromisoformat(booking["start"])
+    return f"{booking['ref']} on {start:%A %d %B at %H:%M}"
+
+
+def kept(booking: dict | None) -> str:
+    """No (or stop) when asked to cancel or move: say what stays."""
+    if not booking:
+        return "Okay, I've left your booking as it is."
+    return f"Okay, I've kept your booking {describe(booking)} as it is."
+
+
+STOPPED = "Okay, I've stopped. Nothing was booked or changed."
+
+
+def stopped(booking: dict | None) -> str:
+    """Stop in the middle of booking or changing a booking."""
+    stays = f" Your booking {describe(booking)} stays as it is." if booking else ""
+    return f"{STOPPED}{stays} Anything else I can help with?"
