@@ -28,7 +28,7 @@ from actions.common import (
 )
 from bot.booking import messages
 from bot.booking.availability import Slot
-from bot.booking.choice import NONE_OF_THESE, parse_choice
+from bot.booking.choice import NONE_OF_THESE, is_option_number, parse_choice
 from bot.booking.contact import Contact, ContactError, clean_name, parse_contact
 from bot.booking.reading import (
     Kind,
@@ -173,7 +173,8 @@ class TimeChoiceValidation:
             return {}
         turn = latest_turn(tracker)
         understood = parse_choice(turn.text, offered(tracker)) is not None
-        understood = understood or await self._reads_as_time(turn.text)
+        if not understood and not is_option_number(turn.text):
+            understood = await self._reads_as_time(turn.text)
         return filled("chosen_slot", read_strong_answer(turn, understood))
 
     async def _reads_as_time(self, text: str) -> bool:
@@ -230,11 +231,19 @@ class TimeChoiceValidation:
         slots = offered(tracker)
         choice = parse_choice(str(value or ""), slots)
         if choice == NONE_OF_THESE:
-            dispatcher.utter_message(text="No problem. What other day or time would suit you?")
+            # action_ask_time_wish asks for another day (OTHER_TIME).
             return {"chosen_slot": None, "time_wish": None, "offered_slots": None}
         if isinstance(choice, int):
             return {"chosen_slot": slots[choice].to_dict()}
         # Maybe a new wish ("what about monday?"): try it as one before re-prompting.
+        if is_option_number(str(value)):
+            return await failed(
+                dispatcher,
+                tracker,
+                "chosen_slot",
+                messages.pick_reprompt(len(slots)),
+                buttons=messages.offer_buttons(slots),
+            )
         retry = await self.validate_time_wish(value, CollectingDispatcher(), tracker, domain)
         if retry.get("time_wish"):
             return retry
@@ -242,7 +251,7 @@ class TimeChoiceValidation:
             dispatcher,
             tracker,
             "chosen_slot",
-            f"Please pick one of the times (1 to {len(slots)}), or say 'none of these'.",
+            messages.pick_reprompt(len(slots)),
             buttons=messages.offer_buttons(slots),
         )
 
@@ -358,6 +367,16 @@ def misses_this_turn(tracker: Tracker, slot: str) -> int:
     return 0
 
 
+def set_this_turn(tracker: Tracker, slot: str, value: Any) -> bool:
+    """Whether `slot` was set to `value` after the latest user message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value") == value
+    return False
+
+
 class AskAction(StoreAction):
     """action_ask_<slot>: the question; after a miss the validation's re-prompt stands in
     for it, and from the second miss in a row: what was expected, an example and a person."""
@@ -396,6 +415,12 @@ class ActionAskContact(AskAction):
 
 class ActionAskTimeWish(AskAction):
     slot = "time_wish"
+
+    async def ask(self, dispatcher, tracker) -> None:
+        if set_this_turn(tracker, "offered_slots", None):  # "none of these"
+            dispatcher.utter_message(text=messages.OTHER_TIME)
+        else:
+            await super().ask(dispatcher, tracker)
 
 
 class ActionAskConsent(AskAction):
@@ -462,9 +487,7 @@ class ActionBookingDone(StoreAction):
                 text=messages.confirmation(record, clinic.address, first_visit)
             )
         else:
-            dispatcher.utter_message(
-                text="Okay, I haven't booked anything. If you'd like to book later, just say so."
-            )
+            dispatcher.utter_message(text=messages.NOT_BOOKED)
         return clear_form_slots(tracker)
 
 

@@ -217,12 +217,9 @@ class ActionManageBookingDone(Action):
         if not result:
             text = messages.kept(tracker.get_slot("managed_booking"))
         elif result["status"] == "cancelled":
-            text = f"Your booking {result['ref']} is cancelled. We hope to see you another time."
+            text = messages.cancelled(result["ref"])
         else:
             start = datetime.fromisoformat(result["start"])
-            text = (
-                f"Done: booking {result['ref']} is now on {start:%A %d %B at %H:%M} "
-                f"with {result['practitioner']}."
-            )
+            text = messages.moved(result["ref"], start, result["practitioner"])
         dispatcher.utter_message(text=text)
         return clear_form_slots(tracker)

@@ -52,7 +52,11 @@ class Dialogue:
 def load_dialogues(directory: Path = DIALOGUES_DIR) -> list[Dialogue]:
     found = []
     for path in sorted(directory.glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["dialogues"]:
+        # BaseLoader: every value is a string as typed ("yes", "no", "1" stay what a client
+        # types, not booleans or numbers); `null` in a store expectation means no value.
+        for item in yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)[
+            "dialogues"
+        ]:
             unknown = set(item) - {"name", "turns", "store", "given"}
             if unknown:
                 raise ValueError(f"{path.name}: {item.get('name')}: unknown keys {unknown}")
@@ -136,7 +140,7 @@ def find_loop(turn_texts: list[list[str]]) -> str | None:
 
 def matches(record: dict[str, Any], expected: dict[str, Any], values: dict[str, str]) -> bool:
     for key, want in expected.items():
-        want = fill(want, values) if isinstance(want, str) else want
+        want = None if want in ("null", "~") else fill(want, values)
         if record.get(key) != want:
             return False
     return True

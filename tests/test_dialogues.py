@@ -82,10 +82,10 @@ def listed_bookings(dialogue_store: str, monkeypatch: pytest.MonkeyPatch) -> lis
 def contact_values(index: int) -> dict[str, str]:
     """Contact details no other dialogue uses (valid UK mobile numbers)."""
     return {
-        "phone": f"07911 3{index:05d}",
-        "phone_e164": f"+4479113{index:05d}",
+        "phone": f"07911 1{index:05d}",
+        "phone_e164": f"+4479111{index:05d}",
         "email": f"client{index}@example.com",
-        "other_phone": f"07911 4{index:05d}",
+        "other_phone": f"07911 2{index:05d}",
     }
 
 

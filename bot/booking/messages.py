@@ -42,6 +42,13 @@ EXPECTED = {
         "the phone number or email address you booked with, for example '07911 123456'"
     ),
 }
+FREE_TIMES = "These times are free - which suits you?"
+SUMMARY_TITLE = "Please check your booking:"
+BOOKED = "You're booked! Your reference is"
+NOT_BOOKED = "Okay, I haven't booked anything. If you'd like to book later, just say so."
+CANCELLED = "is cancelled. We hope to see you another time."
+MOVED = "Done: booking"
+OTHER_TIME = "No problem. What other day or time would suit you?"
 YES_NO_REPROMPT = "Sorry, I didn't catch that - please answer yes or no."
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 
@@ -53,7 +60,7 @@ def offer_text(slots: list[Slot], matches_wish: bool, wish_description: str | No
             "Could you try another day, or ask to speak to a person?"
         )
     if matches_wish:
-        return "These times are free - which suits you?"
+        return FREE_TIMES
     wished = f" ({wish_description})" if wish_description else ""
     return f"Sorry, nothing is free at the time you asked for{wished}, but there are times nearby."
 
@@ -65,7 +72,7 @@ def offer_buttons(slots: list[Slot]) -> list[dict[str, str]]:
 
 def summary(name: str, contact: str, slot: Slot, duration_minutes: int, price: str) -> str:
     return (
-        "Please check your booking:\n"
+        f"{SUMMARY_TITLE}\n"
         f"- First session ({duration_minutes} min, {price}) with {slot.practitioner_name}\n"
         f"- {slot.start:%A %d %B at %H:%M}\n"
         f"- Name: {name}\n"
@@ -76,7 +83,7 @@ def summary(name: str, contact: str, slot: Slot, duration_minutes: int, price: s
 
 def confirmation(record: BookingRecord, address: str, first_visit: str | None) -> str:
     lines = [
-        f"You're booked! Your reference is {record.ref}.",
+        f"{BOOKED} {record.ref}.",
         f"{record.start:%A %d %B at %H:%M} with {record.practitioner}, at {address}.",
     ]
     if first_visit:
@@ -128,3 +135,17 @@ def stopped(booking: dict | None) -> str:
     """Stop in the middle of booking or changing a booking."""
     stays = f" Your booking {describe(booking)} stays as it is." if booking else ""
     return f"{STOPPED}{stays} Anything else I can help with?"
+
+
+def cancelled(ref: str) -> str:
+    return f"Your booking {ref} {CANCELLED}"
+
+
+def moved(ref: str, start: datetime, practitioner: str) -> str:
+    return f"{MOVED} {ref} is now on {start:%A %d %B at %H:%M} with {practitioner}."
+
+
+def pick_reprompt(count: int) -> str:
+    if count == 1:
+        return "Please tap the time if it suits you, or say 'none of these'."
+    return f"Please pick one of the times (1 to {count}), or say 'none of these'."
