@@ -377,6 +377,27 @@ def set_this_turn(tracker: Tracker, slot: str, value: Any) -> bool:
     return False
 
 
+# Actions that run in a form turn without being an answer to something else.
+_FORM_MACHINERY = {
+    "action_listen",
+    "action_extract_slots",
+    "action_start_booking",
+    "action_start_manage_booking",
+    "booking_form",
+    "manage_booking_form",
+}
+
+
+def answered_something_else(tracker: Tracker) -> bool:
+    """Whether another action (an answer to a question) ran since the client's message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") not in _FORM_MACHINERY:
+            return True
+    return False
+
+
 class AskAction(StoreAction):
     """action_ask_<slot>: the question; after a miss the validation's re-prompt stands in
     for it, and from the second miss in a row: what was expected, an example and a person."""
@@ -395,11 +416,14 @@ class AskAction(StoreAction):
                 buttons=[*self.buttons(tracker), messages.PERSON_BUTTON],
             )
         elif misses == 0:
-            await self.ask(dispatcher, tracker)
+            text = await self.question(tracker)
+            if answered_something_else(tracker):
+                text = messages.back_to_it(text)  # not the same words again after a question
+            dispatcher.utter_message(text=text, buttons=self.buttons(tracker))
         return []
 
-    async def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        dispatcher.utter_message(text=messages.ASK[self.slot], buttons=self.buttons(tracker))
+    async def question(self, tracker: Tracker) -> str:
+        return messages.ASK[self.slot]
 
     def buttons(self, tracker: Tracker) -> list[dict]:
         return []
@@ -416,11 +440,10 @@ class ActionAskContact(AskAction):
 class ActionAskTimeWish(AskAction):
     slot = "time_wish"
 
-    async def ask(self, dispatcher, tracker) -> None:
+    async def question(self, tracker) -> str:
         if set_this_turn(tracker, "offered_slots", None):  # "none of these"
-            dispatcher.utter_message(text=messages.OTHER_TIME)
-        else:
-            await super().ask(dispatcher, tracker)
+            return messages.OTHER_TIME
+        return await super().question(tracker)
 
 
 class ActionAskConsent(AskAction):
@@ -435,11 +458,8 @@ class ActionAskChosenSlot(AskAction):
 
     slot = "chosen_slot"
 
-    async def ask(self, dispatcher, tracker) -> None:
-        slots = offered(tracker)
-        dispatcher.utter_message(
-            text=messages.offer_text(slots, True, None), buttons=self.buttons(tracker)
-        )
+    async def question(self, tracker) -> str:
+        return messages.offer_text(offered(tracker), True, None)
 
     def buttons(self, tracker: Tracker) -> list[dict]:
         return messages.offer_buttons(offered(tracker))
@@ -450,7 +470,7 @@ class ActionAskBookingConfirmed(AskAction):
 
     slot = "booking_confirmed"
 
-    async def ask(self, dispatcher, tracker) -> None:
+    async def question(self, tracker) -> str:
         slot = Slot.from_dict(tracker.get_slot("chosen_slot"))
         existing = tracker.get_slot("managed_booking")
         if existing:
@@ -467,7 +487,7 @@ class ActionAskBookingConfirmed(AskAction):
                 minutes,
                 price,
             )
-        dispatcher.utter_message(text=text, buttons=YES_NO)
+        return text
 
     def buttons(self, tracker: Tracker) -> list[dict]:
         return YES_NO

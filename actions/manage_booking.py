@@ -31,11 +31,11 @@ from bot.booking.availability import Slot
 from bot.booking.reading import (
     Kind,
     find_contact,
+    find_reference,
     read_contact_answer,
     read_reference_answer,
     read_yes_no_answer,
 )
-from bot.booking.refs import normalise_reference
 from bot.booking.service import BookingNotFound, SlotUnavailable
 
 
@@ -66,7 +66,7 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
     async def extract_booking_ref(self, dispatcher, tracker, domain) -> dict[str, Any]:
         turn = latest_turn(tracker)
         if not asked_for(tracker, "booking_ref"):
-            ref = normalise_reference(turn.text)
+            ref = find_reference(turn.text)
             return {"booking_ref": ref} if ref and not tracker.get_slot("booking_ref") else {}
         reading = read_reference_answer(turn)
         if reading.kind is Kind.UNCLEAR and await self._contact_in(turn.text):
@@ -101,7 +101,7 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
 
     @validator
     async def validate_booking_ref(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        ref = normalise_reference(str(value or ""))
+        ref = find_reference(str(value or ""))
         if ref is None:
             return await failed(
                 dispatcher,
@@ -135,13 +135,11 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
             record = await in_thread(BOOKINGS.find, ref, contact)
         except BookingNotFound:
             # The same answer for a wrong ref and a wrong contact: nothing to probe with.
-            reply = await failed(
-                dispatcher,
-                tracker,
-                "booking_contact",
-                "I couldn't find a booking with that reference and contact. Please check both.",
-            )
-            return {**reply, "booking_ref": None}
+            failures = dict(tracker.get_slot("form_failures") or {})
+            failures["not_found"] = failures.get("not_found", 0) + 1
+            phone = (await in_thread(ANSWERS.clinic)).phone
+            dispatcher.utter_message(text=messages.not_found(failures["not_found"], phone))
+            return {"booking_ref": None, "booking_contact": None, "form_failures": failures}
         return {"booking_ref": ref, "booking_contact": contact, "managed_booking": record.as_json()}
 
     @validator
@@ -190,11 +188,8 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
 class ActionAskCancelConfirmed(AskAction):
     slot = "cancel_confirmed"
 
-    async def ask(self, dispatcher, tracker) -> None:
-        dispatcher.utter_message(
-            text=f"Cancel your booking {messages.describe(tracker.get_slot('managed_booking'))}?",
-            buttons=YES_NO,
-        )
+    async def question(self, tracker) -> str:
+        return f"Cancel your booking {messages.describe(tracker.get_slot('managed_booking'))}?"
 
     def buttons(self, tracker) -> list[dict]:
         return YES_NO

@@ -167,17 +167,22 @@ def run_dialogue(dialogue: Dialogue, chat: RestChat, values: dict[str, str]) -> 
     turn_texts: list[list[str]] = []
     transcript: list[str] = []
     for number, turn in enumerate(dialogue.turns, start=1):
-        user = fill(turn["user"], values)
+        try:
+            user = fill(turn["user"], values)
+        except KeyError as error:  # e.g. {slot.3.time} when fewer times were offered
+            problems.append(f"turn {number}: {error}")
+            break
         replies = chat.say(user)
         values.update(slot_times(replies))
         text = reply_text(replies)
         transcript.append(f"  user: {user}\n  bot:  " + text.replace("\n", "\n        "))
         turn_texts.append([reply.get("text") or "" for reply in replies])
+        folded = text.casefold()  # "Back to your booking - what name ..."
         for fragment in turn.get("bot") or []:
-            if fill(fragment, values) not in text:
+            if fill(fragment, values).casefold() not in folded:
                 problems.append(f"turn {number} ({user!r}): missing {fill(fragment, values)!r}")
         for fragment in turn.get("not") or []:
-            if fill(fragment, values) in text:
+            if fill(fragment, values).casefold() in folded:
                 problems.append(f"turn {number} ({user!r}): unexpected {fill(fragment, values)!r}")
     looped = find_loop(turn_texts)
     if looped:

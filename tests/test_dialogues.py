@@ -83,6 +83,7 @@ def contact_values(index: int) -> dict[str, str]:
     """Contact details no other dialogue uses (valid UK mobile numbers)."""
     return {
         "phone": f"07911 1{index:05d}",
+        "phone_tail": f"{index:05d}",
         "phone_e164": f"+4479111{index:05d}",
         "email": f"client{index}@example.com",
         "other_phone": f"07911 2{index:05d}",
@@ -123,6 +124,7 @@ def test_dialogue(
     values = contact_values(index)
     if dialogue.given.get("booking"):
         values["ref"] = given_booking(dialogue_store, values)
+        values["ref_plain"] = values["ref"].replace("-", "").lower()
     before = {b["ref"] for b in listed_bookings(dialogue_store, monkeypatch)}
     chat = RestChat(rasa_url, f"dialogue-{index}-{uuid.uuid4().hex[:8]}")
 

@@ -13,7 +13,7 @@ STUCK_AFTER = 2
 
 # The form's questions (action_ask_<slot>).
 ASK = {
-    "client_name": "Great! What name should I put the booking under?",
+    "client_name": "What name should I put the booking under?",
     "contact": "What's the best phone number or email address to reach you about the appointment?",
     "time_wish": (
         "When would suit you? You can say something like 'next Friday afternoon' "
@@ -149,3 +149,21 @@ def pick_reprompt(count: int) -> str:
     if count == 1:
         return "Please tap the time if it suits you, or say 'none of these'."
     return f"Please pick one of the times (1 to {count}), or say 'none of these'."
+
+
+def back_to_it(question: str) -> str:
+    """The form's question again after answering something else, in other words."""
+    return f"Back to your booking - {question[:1].lower()}{question[1:]}"
+
+
+NOT_FOUND = "I couldn't find a booking with that reference and contact. Please check both."
+
+
+def not_found(times: int, phone: str | None) -> str:
+    """A wrong reference/contact pair (the same words for either); a person from the second."""
+    if times >= STUCK_AFTER and phone:
+        return (
+            f"{NOT_FOUND} If you can't find them, call the front desk on {phone} or ask "
+            "for a person."
+        )
+    return NOT_FOUND

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.booking.contact import ContactError, parse_contact
-from bot.booking.refs import normalise_reference
+from bot.booking.refs import normalise_reference, without_references
 
 # Intents that always leave the form (emergencies always win).
 ESCAPE_INTENTS = frozenset({"emergency", "request_human"})
@@ -104,7 +104,7 @@ def leaves_form(turn: Turn, *, stop_means_no: bool = False) -> bool:
 
 
 def _decide(turn: Turn, value: object | None, *, strong: bool) -> Reading:
-    """The shared order: escapes, then a strong reading, then questions, then any reading.
+    """The shared order: escapes, then a strong reading, then clear questions, then any reading.
 
     A strong reading (a reference, a phone number, a time, a slot) wins over a question
     form; a weak one (any words can be a name) does not.
@@ -117,8 +117,6 @@ def _decide(turn: Turn, value: object | None, *, strong: bool) -> Reading:
         return LEAVE
     if value is not None:
         return Reading(Kind.ANSWER, value)
-    if is_question_intent(turn.intent) and turn.confidence >= CONFIDENT:
-        return LEAVE  # "I'm scared of the pain": not a name, answer the worry
     return Reading(Kind.UNCLEAR, turn.text)
 
 
@@ -212,7 +210,7 @@ def read_name_answer(turn: Turn) -> Reading:
 def find_contact(text: str, region: str) -> str | None:
     """A phone number (E.164) or email address anywhere in the text, else None."""
     try:
-        contact = parse_contact(_clean(text), region)
+        contact = parse_contact(_clean(without_references(text)), region)
     except ContactError:
         return None
     return contact.phone or contact.email
@@ -222,8 +220,13 @@ def read_contact_answer(turn: Turn, region: str) -> Reading:
     return _decide(turn, find_contact(turn.text, region), strong=True)
 
 
+def find_reference(text: str) -> str | None:
+    """A reference anywhere in a message of a conversation about an existing booking."""
+    return normalise_reference(text, expecting=True)
+
+
 def read_reference_answer(turn: Turn) -> Reading:
-    return _decide(turn, normalise_reference(turn.text), strong=True)
+    return _decide(turn, find_reference(turn.text), strong=True)
 
 
 # --- times and slots ----------------------------------------------------------------------------
@@ -240,7 +243,7 @@ def read_strong_answer(turn: Turn, understood: bool) -> Reading:
 CONFIRMS = {"book": "book", "cancel": "cancel", "move": "move|reschedule|change", "consent": ""}
 
 _NO = re.compile(
-    r"^(?:no(?!\s+(?:problem|worries|probs))|nope|nah|na|n|not\s+(?:now|yet|really|anymore)|"
+    r"^(?:no+(?!\s+(?:problem|worries|probs))|nope|nop|nah+|na|n|not\s+(?:now|yet|really|anymore)|"
     r"don'?t|do\s+not|please\s+don'?t|wait|hold\s+on|hang\s+on|actually\s+(?:no|not|don'?t)|"
     r"keep\s+it|leave\s+it|changed\s+my\s+mind|stop|never\s*mind|nevermind|forget\s+it|"
     r"i\s+don'?t\s+(?:think|want|agree)|i'?d\s+rather\s+not|rather\s+not|not\s+ok(?:ay)?|"
@@ -248,8 +251,8 @@ _NO = re.compile(
     re.IGNORECASE,
 )
 _YES = re.compile(
-    r"^(?:y|yes|yeah|yea|yep|yup|ya|sure|ok|okay|k|kk|fine|alright|all\s+right|right|"
-    r"go\s+ahead|go\s+for\s+it|do\s+it|please\s+do|please|absolutely|definitely|"
+    r"^(?:y|y+e+s+|yse|yas|ye+a+h*|yep+|yup+|ya|su+re*|o*k+a*y*|okey|oki|fine|alright|"
+    r"all\s+right|right|go\s+ahe+a*d|go\s+for\s+it|do\s+it|please\s+do|please|absolutely|definitely|"
     r"of\s+course|correct|confirm(?:ed)?|sounds\s+good|perfect|great|lovely|brilliant|"
     r"no\s+(?:problem|worries|probs)|that'?s\s+(?:fine|ok(?:ay)?|right|correct|great|perfect)|"
     r"that\s+works|i\s+agree|agreed|happy\s+with\s+that|i'?m\s+happy|\U0001f44d|\u2705)"
@@ -290,6 +293,6 @@ def read_yes_no_answer(turn: Turn, confirming: str = "consent") -> Reading:
         value = False
     if value is not None:
         return Reading(Kind.ANSWER, value)
-    if is_question_intent(turn.intent) and turn.confidence >= CONFIDENT:
+    if is_clear_question(turn):
         return LEAVE
     return Reading(Kind.UNCLEAR, turn.text)
