@@ -44,6 +44,7 @@ from bot.booking.service import (
     BookingRecord,
     BookingRequest,
     BookingService,
+    InvalidBookingRequest,
     SlotUnavailable,
 )
 from bot.booking.wishes import NO_TIME, WishError, parse_wish
@@ -339,6 +340,13 @@ class ValidateBookingForm(TimeChoiceValidation, FormValidationAction):
             record = await in_thread(BOOKINGS.book, request)
         except SlotUnavailable:
             return await taken_meanwhile(dispatcher, tracker, slot)
+        except InvalidBookingRequest:
+            # The store re-checks every value; one that fails it is asked for again.
+            dispatcher.utter_message(
+                text="Sorry, something in those details didn't look right. Let's check "
+                "your name and contact again."
+            )
+            return {"booking_confirmed": None, "client_name": None, "contact": None}
         return {"booking_confirmed": True, "booking_result": record.as_json()}
 
 

@@ -28,6 +28,7 @@ from actions.booking import (
 from actions.common import ANSWERS, in_thread
 from bot.booking import messages
 from bot.booking.availability import Slot
+from bot.booking.guesses import ADDRESS_METADATA_KEY, Asker, TooManyGuesses
 from bot.booking.reading import (
     Kind,
     find_contact,
@@ -37,6 +38,21 @@ from bot.booking.reading import (
     read_yes_no_answer,
 )
 from bot.booking.service import BookingNotFound, SlotUnavailable
+
+# manage_action once the guess limit is reached: the form ends without asking more.
+LOCKED = "locked"
+
+
+def asker(tracker) -> Asker:
+    """Who checks a reference + contact pair (the channels put the address key in the
+    metadata; clients cannot set metadata)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    key = metadata.get(ADDRESS_METADATA_KEY)
+    return Asker(
+        channel=tracker.get_latest_input_channel() or "unknown",
+        conversation=tracker.sender_id,
+        address_key=key if isinstance(key, str) and len(key) <= 64 else None,
+    )
 
 
 class ActionStartManageBooking(Action):
@@ -56,6 +72,8 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
         return "validate_manage_booking_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        if tracker.get_slot("manage_action") == LOCKED:
+            return []  # the guess limit: nothing more to ask
         if tracker.get_slot("manage_action") == "cancel":
             return ["booking_ref", "booking_contact", "cancel_confirmed"]
         return ["booking_ref", "booking_contact", "time_wish", "chosen_slot", "booking_confirmed"]
@@ -132,7 +150,12 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
 
     async def _find(self, dispatcher, tracker, ref: str, contact: str) -> dict[str, Any]:
         try:
-            record = await in_thread(BOOKINGS.find, ref, contact)
+            record = await in_thread(BOOKINGS.find, ref, contact, asker(tracker))
+        except TooManyGuesses:
+            # Stop checking: say so, give the phone; the attempt is kept for staff.
+            phone = (await in_thread(ANSWERS.clinic)).phone
+            dispatcher.utter_message(text=messages.too_many_guesses(phone))
+            return {"booking_ref": None, "booking_contact": None, "manage_action": LOCKED}
         except BookingNotFound:
             # The same answer for a wrong ref and a wrong contact: nothing to probe with.
             failures = dict(tracker.get_slot("form_failures") or {})
@@ -209,6 +232,8 @@ class ActionManageBookingDone(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         result = tracker.get_slot("booking_result")
+        if tracker.get_slot("manage_action") == LOCKED:
+            return clear_form_slots(tracker)  # the guess-limit message was the answer
         if not result:
             text = messages.kept(tracker.get_slot("managed_booking"))
         elif result["status"] == "cancelled":

@@ -53,7 +53,13 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.booking.contact import Contact, ContactError, mask_contact, parse_contact
-from bot.store.models import Booking, BookingStatus, ClinicInfo, HandoffRequest
+from bot.store.models import (
+    Booking,
+    BookingLookupFailure,
+    BookingStatus,
+    ClinicInfo,
+    HandoffRequest,
+)
 from bot.store.session import get_engine
 
 logger = logging.getLogger(__name__)
@@ -84,6 +90,21 @@ EVENTS = Table(
 
 BOOKINGS = Booking.__table__
 HANDOFFS = HandoffRequest.__table__
+LOOKUP_FAILURES = BookingLookupFailure.__table__
+# Channels whose conversation ids got a "<channel>:" prefix in migration 0003; the tracker
+# store may still hold their older conversations under the bare id.
+LEGACY_BARE_ID_CHANNELS = ("rest:", "widget:", "telegram:")
+
+
+def with_legacy_ids(senders: set[str]) -> set[str]:
+    """The conversation ids plus the bare ids their channel used before migration 0003."""
+    legacy = {
+        sender.removeprefix(prefix)
+        for sender in senders
+        for prefix in LEGACY_BARE_ID_CHANNELS
+        if sender.startswith(prefix)
+    }
+    return senders | legacy
 
 
 class PrivacyError(RuntimeError):
@@ -174,6 +195,8 @@ def purge(
             conversations, events = _purge_conversations(tracker, cutoff)
         bookings = _anonymise_bookings(store, BOOKINGS.c.ends_at < cutoff, now)
         handoffs = _clear_handoffs(store, _old_handoffs(store, cutoff))
+        # Refused booking checks name the conversation: forgotten with the rest.
+        store.execute(delete(LOOKUP_FAILURES).where(LOOKUP_FAILURES.c.created_at < cutoff))
     logger.info(
         "privacy purge before %s: %d bookings anonymised, %d handoffs cleared, %s",
         cutoff.isoformat(),
@@ -270,6 +293,7 @@ def erase(
         if tracker is not None:
             senders.update(_conversations_mentioning(tracker, mentions))
         senders.discard(ERASED_SENDER)
+        senders = with_legacy_ids(senders)
         # Requests that came from one of their conversations are theirs too.
         theirs.update(row.id for row in handoffs if row.sender_id in senders)
         to_clear = [
@@ -284,6 +308,8 @@ def erase(
         for chunk in _chunks(ids):
             _anonymise_bookings(store, BOOKINGS.c.id.in_(chunk), now)
         cleared = _clear_handoffs(store, to_clear)
+        for chunk in _chunks(sorted(senders)):
+            store.execute(delete(LOOKUP_FAILURES).where(LOOKUP_FAILURES.c.sender_id.in_(chunk)))
 
     refs = tuple(row.ref for row in bookings)
     upcoming = tuple(

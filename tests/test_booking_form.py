@@ -472,7 +472,7 @@ def test_confirming_without_consent_books_nothing(store):
 def test_slot_taken_while_confirming_offers_other_times_and_books_nothing_twice(store):
     before = ready_to_confirm(store)
     taken = Slot.from_dict(before["chosen_slot"])
-    someone_else = book_directly(store, taken, name="Someone Else", phone="+447700900123")
+    someone_else = book_directly(store, taken, name="Someone Else", phone="+447911123457")
 
     messages, slots = validate_booking(
         "booking_confirmed", True, before, intent="affirm", text="yes"

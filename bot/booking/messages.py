@@ -95,13 +95,31 @@ def confirmation(record: BookingRecord, address: str, first_visit: str | None) -
     return "\n".join(lines)
 
 
+# What the front desk does for someone who calls: book it, or sort out an existing booking.
+BOOK_IT = "book it with you"
+SORT_IT_OUT = "sort out your booking with you"
+# The managing form's steps: the front desk sorts out the booking rather than booking one.
+MANAGING_SLOTS = frozenset({"booking_ref", "booking_contact", "cancel_confirmed"})
+
+
+def too_many_guesses(phone: str | None) -> str:
+    """The guess limit is reached: no more reference + contact checks in this chat."""
+    call = f"please call us on {phone}" if phone else "please call the clinic"
+    return (
+        "Sorry, I still couldn't match that reference and contact, and to keep bookings safe "
+        f"I can't check any more here for now. To change or cancel your booking, {call} "
+        "and we'll sort it out with you."
+    )
+
+
 def stuck(slot: str, failures: int, phone: str | None) -> str:
     """Not understood twice in a row: what was expected, an example, and a person.
 
     The wording alternates, so the same words are never sent three times in a row.
     """
     expected = EXPECTED[slot]
-    call = f"call the front desk on {phone}, or " if phone else ""
+    offer = SORT_IT_OUT if slot in MANAGING_SLOTS else BOOK_IT
+    call = f"call the front desk on {phone} and we'll {offer}, or " if phone else ""
     if failures % 2 == 0:
         return (
             f"Sorry, I still can't read that. I need {expected}. If it's easier, {call}"
