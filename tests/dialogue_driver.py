@@ -8,7 +8,7 @@ Fragments may name texts instead of copying them, so staff can edit those texts:
   {expected.<slot>}  what a question expects, said after two misses (messages.EXPECTED)
   {<NAME>}           any other upper-case constant of bot/booking/messages.py, bot/booking/
                      contact.py or bot/booking/wishes.py, e.g. {STOPPED}, {NAME_ERROR}
-  {topic.<key>}      the start of a topic's answer in data/knowledge/topics.yml
+  {topic.<key>}      the start of a topic's answer in data/knowledge/topics.yml (or topics/)
   {clinic.phone}     the clinic's phone number from data/knowledge/clinic.yml
   {phone} {phone_e164} {email} {other_phone}   this dialogue's own contact details
   {ref}              the reference of the dialogue's existing booking (`given: booking`)
@@ -86,13 +86,20 @@ def _constants() -> dict[str, str]:
         values[f"ask.{slot}"] = text
     for slot, text in messages.EXPECTED.items():
         values[f"expected.{slot}"] = text
-    topics = yaml.safe_load((KNOWLEDGE / "topics.yml").read_text(encoding="utf-8"))["topics"]
-    for topic in topics:
-        words = " ".join(topic["answer"].split()).split(" ")
-        values[f"topic.{topic['key']}"] = " ".join(words[:TOPIC_FRAGMENT_WORDS])
+    for path in [KNOWLEDGE / "topics.yml", *sorted((KNOWLEDGE / "topics").glob("*.yml"))]:
+        if path.exists():
+            _add_topics(values, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     clinic = yaml.safe_load((KNOWLEDGE / "clinic.yml").read_text(encoding="utf-8"))["clinic"]
     values["clinic.phone"] = str(clinic["phone"])
     return values
+
+
+def _add_topics(values: dict[str, str], data: dict) -> None:
+    for topic in data.get("topics") or []:
+        if not isinstance(topic.get("answer"), str):
+            continue
+        words = " ".join(topic["answer"].split()).split(" ")
+        values[f"topic.{topic['key']}"] = " ".join(words[:TOPIC_FRAGMENT_WORDS])
 
 
 CONSTANTS = _constants()
