@@ -96,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
     # rasa-sdk reads its listen address from SANIC_HOST; ours defaults to loopback.
     host = os.environ.get("SANIC_HOST", "127.0.0.1")
-    logger.info("Action server on %s:%s (calls need the action token)", host, args.port)
+    # rasa-sdk's own start-up line (same logger, same words: log readers look for it).
+    protocol = "https" if ssl_context else "http"
+    logging.getLogger("rasa_sdk.endpoint").info(
+        f"Action endpoint is up and running on {protocol}://{host}:{args.port} "
+        "(calls need the action token)"
+    )
     app.run(host, args.port, ssl=ssl_context, workers=utils.number_of_sanic_workers())
     return 0
 
