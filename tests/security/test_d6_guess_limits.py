@@ -90,11 +90,13 @@ def test_ten_wrong_contacts_for_one_reference_stop_the_checks_for_it(booked):
         service.find(ref, "07911 100099", Asker("widget", "widget:last"))
 
 
-def test_the_managing_flows_failure_wording_does_not_offer_to_book():
-    text = messages.with_phone_after_failures("Please check.", 3, "0113 496 0000",
-                                              messages.SORT_IT_OUT)
+@pytest.mark.parametrize("slot", sorted(messages.MANAGING_SLOTS))
+@pytest.mark.parametrize("misses", [2, 3])
+def test_the_managing_flows_failure_wording_does_not_offer_to_book(slot, misses):
+    text = messages.stuck(slot, misses, "0113 496 0000")
 
     assert "book it" not in text and "0113 496 0000" in text
+    assert "book it" not in messages.not_found(2, "0113 496 0000")
 
 
 def test_through_the_assistant_the_third_wrong_pair_gets_the_phone_and_staff_see_it(
