@@ -217,7 +217,8 @@ class Answers:
         with self._session() as session:
             default = queries.topic_for_intent(session, intent)
         suggested = [r.key for r in decision.suggestions]
-        if default is None or not suggested or suggested[0] == default.key:
+        if default is None or not suggested or default.key in suggested:
+            # The NLU's topic is among retrieval's close ones: answer it.
             return self._intent_topic_reply(intent, message, now)
         # Retrieval prefers another topic, not clearly: let the client choose.
         if default.key not in suggested:
