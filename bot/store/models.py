@@ -58,6 +58,17 @@ class HandoffStatus(str, enum.Enum):
     CLOSED = "closed"
 
 
+class OutboxStatus(str, enum.Enum):
+    """Where a message to send is: waiting, being sent, or done one way or another."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender until `claimed_until`
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the retries: staff see it in `clinic outbox list --failed`
+    SKIPPED = "skipped"  # nowhere to send it (e.g. REST cannot be pushed, channel off)
+    OBSOLETE = "obsolete"  # its booking moved or was cancelled before it went
+
+
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out; stored as naive UTC everywhere.
 
@@ -261,6 +272,8 @@ class Booking(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
     updated_at = Column(UTCDateTime, nullable=False, default=utc_now, onupdate=utc_now)
     cancelled_at = Column(UTCDateTime)
+    # Version of the appointment for calendars (iCalendar SEQUENCE): +1 on each move or cancel.
+    sequence = Column(Integer, nullable=False, default=0, server_default="0")
 
     practitioner = relationship("Practitioner")
 
@@ -279,3 +292,35 @@ class HandoffRequest(Base):
     status = Column(_enum(HandoffStatus, "handoff_status"), nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
     closed_at = Column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """A message to send (confirmation, reminder, notification), written in the same
+    transaction as the change it is about; `clinic outbox run` delivers it.
+
+    `dedupe_key` makes each intent unique (e.g. one reminder per booking, version and
+    hour), so a retried transaction or a second enqueue never sends twice. `body` holds only
+    what sending needs; `last_error` only an error's type and status, never its text.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_due", "status", "due_at"),)
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(40), nullable=False)
+    channel = Column(String(20), nullable=False)
+    recipient = Column(String(254), nullable=False)
+    body = Column(JSON, nullable=False, default=dict)
+    dedupe_key = Column(String(200), nullable=False, unique=True)
+    booking_id = Column(Integer, ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    handoff_id = Column(
+        Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), index=True
+    )
+    status = Column(_enum(OutboxStatus, "outbox_status"), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    due_at = Column(UTCDateTime, nullable=False)
+    claim_token = Column(String(32))
+    claimed_until = Column(UTCDateTime)
+    last_error = Column(String(200))
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+    sent_at = Column(UTCDateTime)
