@@ -59,6 +59,17 @@ class Settings:
     # FRONT_DESK_EMAIL / STAFF_TELEGRAM_CHAT_ID: where staff notifications go (issue 17).
     front_desk_email: str = ""
     staff_telegram_chat_id: str = ""
+    # --- front desk console (bot/console/) ---
+    # CONSOLE_BIND / CONSOLE_PORT: where the console listens (loopback by default).
+    console_bind: str = "127.0.0.1"
+    console_port: int = 5010
+    # CONSOLE_SECRET_KEY signs the staff's session cookies (empty: a random one kept in
+    # var/console.secret, shared by the console processes of one host).
+    console_secret_key: str = field(default="", repr=False)
+    # CONSOLE_PUBLIC_URL: the console's address in notifications, e.g. https://desk.example.org.
+    console_public_url: str = ""
+    # CONSOLE_HTTPS=1 behind a TLS proxy: session cookies are marked Secure.
+    console_https: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -95,6 +106,12 @@ class Settings:
             or f"http://127.0.0.1:{env.get('RASA_PORT') or 5005}/widget/push",
             front_desk_email=(env.get("FRONT_DESK_EMAIL") or "").strip(),
             staff_telegram_chat_id=(env.get("STAFF_TELEGRAM_CHAT_ID") or "").strip(),
+            console_bind=(env.get("CONSOLE_BIND") or defaults.console_bind).strip(),
+            console_port=int(env.get("CONSOLE_PORT") or defaults.console_port),
+            console_secret_key=env.get("CONSOLE_SECRET_KEY") or "",
+            console_public_url=(env.get("CONSOLE_PUBLIC_URL") or "").strip().rstrip("/")
+            or f"http://127.0.0.1:{env.get('CONSOLE_PORT') or defaults.console_port}",
+            console_https=_flag(env.get("CONSOLE_HTTPS")),
         )
 
 

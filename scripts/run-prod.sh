@@ -23,6 +23,9 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 
 SANIC_HOST="$ACTIONS_BIND" .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
+# One front desk console (staff web pages); the store and the outbox are shared.
+.venv/bin/python -m bot.console &
+pids+=($!)
 for port in $RASA_PORTS; do
   .venv/bin/rasa run --model models/clinic.tar.gz --endpoints "$ENDPOINTS" \
     --credentials credentials.yml --interface "$BIND" --port "$port" &

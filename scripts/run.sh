@@ -15,10 +15,15 @@ RASA_PORT=${RASA_PORT:-5005}
 BIND=${BIND_ADDRESS:-127.0.0.1}
 ACTIONS_BIND=${ACTIONS_BIND_ADDRESS:-127.0.0.1}
 
+CONSOLE_PORT=${CONSOLE_PORT:-5010}
+
 # rasa-sdk reads its listen address from SANIC_HOST (it would default to 0.0.0.0).
 SANIC_HOST="$ACTIONS_BIND" .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 actions_pid=$!
-trap 'kill $actions_pid 2>/dev/null || true' EXIT INT TERM
+# The front desk console (staff web pages) on its own port, loopback by default.
+CONSOLE_PORT="$CONSOLE_PORT" .venv/bin/python -m bot.console &
+console_pid=$!
+trap 'kill $actions_pid $console_pid 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 
@@ -27,6 +32,7 @@ The clinic assistant is starting (store: ${DATABASE_URL:-var/clinic.db}).
                  -H 'Content-Type: application/json' -d '{"sender":"me","message":"does it hurt?"}'
   Or chat:     .venv/bin/rasa shell   (in another terminal, while this runs)
   Web widget:  http://127.0.0.1:$RASA_PORT/widget/demo.html   (demo page with the chat widget)
+  Front desk:  http://${CONSOLE_BIND:-127.0.0.1}:$CONSOLE_PORT/   (staff console; add staff: .venv/bin/clinic staff add NAME)
   Stop:        Ctrl-C
 
 MSG

@@ -49,6 +49,7 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
 from bot.guard import MessageGuard
+from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
 
@@ -235,6 +236,8 @@ class WidgetInput(SocketIOInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> WidgetBlueprint:
         """The socket.io endpoint, the health route and the widget's files."""
+        # Conversations staff have taken over never reach the assistant (bot/takeover.py).
+        on_new_message = hold_for_staff(on_new_message)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins)
         self.sio = sio
         blueprint = WidgetBlueprint(sio, self.socketio_path, "widget_webhook", __name__)
