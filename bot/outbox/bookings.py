@@ -193,16 +193,18 @@ def _make_unsent_obsolete(session: Session, booking_id: int, sequence: int) -> N
 # --- the reminder a conversation may be answering -------------------------------------------
 
 
-def open_reminder(session: Session, sender_id: str, now: datetime) -> Booking | None:
-    """The booking whose reminder this conversation may be answering with "1", "2" or "3".
+def open_reminder(
+    session: Session, sender_id: str, now: datetime
+) -> tuple[int, Booking] | None:
+    """(reminder row id, booking) of the reminder this conversation may be answering.
 
     A reminder is open when one was sent (in any channel, email included) in the last
     REMINDER_ANSWER_WINDOW for a booking made in this conversation, and that booking is
-    still confirmed, still ahead and has not changed since. Conversation ids are
+    still confirmed, still ahead and unchanged since. Conversation ids are
     channel-namespaced, so another channel's client cannot reach this one's booking.
     """
     rows = session.execute(
-        select(OutboxMessage, Booking)
+        select(OutboxMessage.id, OutboxMessage.body, Booking)
         .join(Booking, OutboxMessage.booking_id == Booking.id)
         .where(
             OutboxMessage.kind == REMINDER,
@@ -212,11 +214,11 @@ def open_reminder(session: Session, sender_id: str, now: datetime) -> Booking | 
             Booking.status == BookingStatus.CONFIRMED,
             Booking.starts_at > now,
         )
-        .order_by(OutboxMessage.sent_at.desc())
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
     ).all()
-    for message, booking in rows:
-        if (message.body or {}).get("sequence", 0) == booking.sequence:
-            return booking
+    for message_id, body, booking in rows:
+        if (body or {}).get("sequence", 0) == booking.sequence:
+            return message_id, booking
     return None
 
 
