@@ -456,3 +456,19 @@ def test_pages_render_for_a_tablet_and_escape_client_text(console: Console) -> N
         assert "script-src 'self'" in response.headers["content-security-policy"]
     knowledge = browser.get(console.url + "/knowledge").text
     assert "OK:" in knowledge and "never recorded" not in knowledge
+
+
+def test_privacy_purge_also_forgets_what_was_said_after_the_request(store_url: str) -> None:
+    from bot.console.inbox import Inbox
+    from bot.privacy import purge
+    from bot.store.models import HandoffMessage
+
+    handoff_id = open_handoff(store_url, sender="s-7")
+    Inbox(store_url).take(handoff_id, "Robin")
+    assert held_by_staff("widget", "s-7", "my number is 07911 123456", store_url)
+    time.sleep(0.01)
+    report = purge(store_url, timedelta(0), None)
+    assert report.handoffs_cleared == 1
+    with session_scope(store_url) as session:
+        assert session.execute(select(func.count(HandoffMessage.id))).scalar_one() == 0
+    assert not held_by_staff("widget", "s-7", "hi", store_url)
