@@ -441,6 +441,7 @@ def _privacy_purge(args: argparse.Namespace) -> int:
     print(f"Purged personal data from before {report.cutoff:%Y-%m-%d %H:%M} UTC:")
     print(f"  bookings anonymised:    {report.bookings_anonymised}")
     print(f"  handoffs cleared:       {report.handoffs_cleared}")
+    print(f"  outbox messages deleted: {report.outbox_deleted}")
     print(_conversations_line(report.conversations_deleted, report.events_deleted))
     return 0
 
@@ -465,6 +466,7 @@ def _privacy_erase(args: argparse.Namespace) -> int:
     print(f"Erased {report.contact}:")
     print(f"  bookings anonymised:    {len(report.bookings_anonymised)}" + (refs and f" ({refs})"))
     print(f"  handoffs cleared:       {report.handoffs_cleared}")
+    print(f"  outbox messages deleted: {report.outbox_deleted}")
     print(_conversations_line(report.conversations_deleted))
     if report.upcoming:
         print(
@@ -650,6 +652,9 @@ def build_parser() -> argparse.ArgumentParser:
     set_hook.set_defaults(handler=_telegram_set_webhook)
 
     _add_privacy_commands(commands)
+    from bot.outbox.cli import add_outbox_commands  # imports this module's helpers
+
+    add_outbox_commands(commands)
     _add_staff_commands(commands)
     return parser
 

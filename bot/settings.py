@@ -103,7 +103,7 @@ class Settings:
             public_base_url=(env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
             or f"http://127.0.0.1:{env.get('RASA_PORT') or 5005}",
             widget_push_url=(env.get("WIDGET_PUSH_URL") or "").strip()
-            or f"http://127.0.0.1:{env.get('RASA_PORT') or 5005}/widget/push",
+            or f"http://127.0.0.1:{env.get('RASA_PORT') or 5005}/webhooks/widget/push",
             front_desk_email=(env.get("FRONT_DESK_EMAIL") or "").strip(),
             staff_telegram_chat_id=(env.get("STAFF_TELEGRAM_CHAT_ID") or "").strip(),
             console_bind=(env.get("CONSOLE_BIND") or defaults.console_bind).strip(),

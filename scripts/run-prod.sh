@@ -26,6 +26,9 @@ pids+=($!)
 # One front desk console (staff web pages); the store and the outbox are shared.
 .venv/bin/python -m bot.console &
 pids+=($!)
+# The outbox sender (confirmations, reminders, notifications); more may run on PostgreSQL.
+.venv/bin/clinic outbox run &
+pids+=($!)
 for port in $RASA_PORTS; do
   .venv/bin/rasa run --model models/clinic.tar.gz --endpoints "$ENDPOINTS" \
     --credentials credentials.yml --interface "$BIND" --port "$port" &

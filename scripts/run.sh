@@ -23,7 +23,10 @@ actions_pid=$!
 # The front desk console (staff web pages) on its own port, loopback by default.
 CONSOLE_PORT="$CONSOLE_PORT" .venv/bin/python -m bot.console &
 console_pid=$!
-trap 'kill $actions_pid $console_pid 2>/dev/null || true' EXIT INT TERM
+# The outbox sender: confirmations and reminders (one on SQLite; logs ids and statuses only).
+.venv/bin/clinic outbox run &
+outbox_pid=$!
+trap 'kill $actions_pid $console_pid $outbox_pid 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 

@@ -48,6 +48,7 @@ from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
+from bot.channels import widget_push as push
 from bot.guard import MessageGuard
 from bot.takeover import hold_for_staff
 
@@ -238,9 +239,15 @@ class WidgetInput(SocketIOInput):
         """The socket.io endpoint, the health route and the widget's files."""
         # Conversations staff have taken over never reach the assistant (bot/takeover.py).
         on_new_message = hold_for_staff(on_new_message)
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.cors_allowed_origins,
+            # Production: messages from the outbox sender (and other instances) via Redis.
+            client_manager=push.redis_client_manager(),
+        )
         self.sio = sio
         blueprint = WidgetBlueprint(sio, self.socketio_path, "widget_webhook", __name__)
+        push.add_routes(blueprint, sio, self.namespace)
         namespace = self.namespace
         logger.info("widget: socket.io accepts %s", ", ".join(self.cors_allowed_origins))
 

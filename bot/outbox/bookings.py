@@ -134,6 +134,7 @@ def plan_booking_messages(
             recipient=booking.email,
             body=base,
             dedupe_key=f"booking:{booking.id}:{kind}:{sequence}:email",
+            due_at=now,
             booking_id=booking.id,
         )
     if booking.channel in PUSHABLE and booking.sender_id:
@@ -144,6 +145,7 @@ def plan_booking_messages(
             recipient=booking.sender_id,
             body={**base, "active_at": active_at} if active_at else base,
             dedupe_key=f"booking:{booking.id}:{kind}:{sequence}:{booking.channel}",
+            due_at=now,
             booking_id=booking.id,
         )
     if event == "cancelled":
@@ -401,7 +403,7 @@ def calendar_link(booking: Booking, now: datetime) -> str:
 
     expires = max(booking.ends_at, now + timedelta(days=1))
     token = sign_calendar_token(booking.id, int(expires.timestamp()))
-    return f"{get_settings().public_base_url}/widget/calendar/{token}.ics"
+    return f"{get_settings().public_base_url}/webhooks/widget/calendar/{token}.ics"
 
 
 def calendar_file(session: Session, booking_id: int, now: datetime | None = None) -> str | None:
