@@ -333,7 +333,8 @@ def render(
             f"{when}, with {practitioner}.\nReference: {booking.ref}\n"
             f"Where: {clinic.address}\n\n"
             + (
-                "Reply 1 to keep it, 2 to move it or 3 to cancel it."
+                # Chat channels show the buttons (WhatsApp and Telegram as "1. Keep it"...).
+                "What would you like to do?"
                 if message.channel != "email"
                 else "Reply in our chat with 1 to keep it, 2 to move it or 3 to cancel it"
                 f" - or call us on {phone}."

@@ -1,8 +1,9 @@
 """Telegram through the Bot API's sendMessage (a plain HTTPS POST with `requests`).
 
-Buttons are a one-time *reply keyboard* ("1 Keep it"...): pressing one sends its text as an
-ordinary message, which works whichever process sent the keyboard. (The chat's inline
-buttons carry callback ids that only the Rasa process that made them can read.)
+Buttons are listed as "1. Keep it" lines with a one-time *reply keyboard* of the numbers:
+pressing "2" sends "2" as an ordinary message, which works whichever process sent the
+keyboard. (The chat's inline buttons carry callback ids that only the Rasa process that
+made them can read.)
 Settings: TELEGRAM_BOT_TOKEN. The token is part of every Bot API URL, so no URL is logged
 and errors name only the HTTP status and Telegram's error code.
 """
@@ -45,20 +46,22 @@ class TelegramTransport:
 
     def payload(self, chat_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         text = str(body["text"])
-        link = body.get("link")
-        payload: dict[str, Any] = {"chat_id": chat_id, "text": text[:MAX_TEXT_CHARS]}
-        if isinstance(link, Mapping) and link.get("url"):
-            title = str(link.get("title") or "Open")
-            payload["reply_markup"] = {"inline_keyboard": [[{"text": title, "url": link["url"]}]]}
         buttons = list(body.get("buttons") or [])
         if buttons:
+            # "1. Keep it" lines, and a keyboard of the numbers: pressing "2" sends "2".
+            lines = "\n".join(f"{n}. {button['title']}" for n, button in enumerate(buttons, 1))
+            text = f"{text.strip()}\n\n{lines}"
+        payload: dict[str, Any] = {"chat_id": chat_id, "text": text[:MAX_TEXT_CHARS]}
+        link = body.get("link")
+        if buttons:
             payload["reply_markup"] = {
-                "keyboard": [
-                    [{"text": f"{n} {button['title']}"}] for n, button in enumerate(buttons, 1)
-                ],
+                "keyboard": [[{"text": str(n)} for n in range(1, len(buttons) + 1)]],
                 "one_time_keyboard": True,
                 "resize_keyboard": True,
             }
+        elif isinstance(link, Mapping) and link.get("url"):
+            title = str(link.get("title") or "Open")
+            payload["reply_markup"] = {"inline_keyboard": [[{"text": title, "url": link["url"]}]]}
         return payload
 
     def send(self, recipient: str, body: Mapping[str, Any]) -> Delivery:
