@@ -20,6 +20,7 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse = False
+        self.delay = 0.0  # seconds each DATA takes (lets two senders overlap)
         self.hold = threading.Event()  # cleared: DATA waits until set (or 30 s)
         self.hold.set()
         self.waiting = threading.Event()  # set while a DATA is being held
@@ -34,6 +35,8 @@ class Inbox:
             return "451 4.3.0 not now"
         if self.refuse:
             return "451 4.3.0 try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(message)
