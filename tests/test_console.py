@@ -472,3 +472,26 @@ def test_privacy_purge_also_forgets_what_was_said_after_the_request(store_url: s
     with session_scope(store_url) as session:
         assert session.execute(select(func.count(HandoffMessage.id))).scalar_one() == 0
     assert not held_by_staff("widget", "s-7", "hi", store_url)
+
+
+def test_the_ask_box_gives_the_vetted_answer_with_its_sources(console: Console) -> None:
+    import html
+
+    from bot.answers import Answers
+    from bot.store.queries import topic_for_intent
+    from tests.servers import require_model
+
+    require_model()
+    browser = console.login()
+    token = csrf_of(browser.get(console.url + "/ask"))
+    response = browser.post(console.url + "/ask",
+                            data={"csrf_token": token, "question": "does it hurt much?"})
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert "ask_pain" in page
+    assert Answers(console.store_url).topic("ask_pain").split("\n")[0] in page
+    with session_scope(console.store_url) as session:
+        sources = topic_for_intent(session, "ask_pain").sources
+    assert sources and all(source in page for source in sources)
+    empty = browser.post(console.url + "/ask", data={"csrf_token": token, "question": "  "})
+    assert empty.status_code == 400

@@ -56,7 +56,6 @@
           text.className = "text";
           text.textContent = line.text;
           item.appendChild(who);
-          item.appendChild(document.createTextNode(" "));
           item.appendChild(text);
           transcript.appendChild(item);
           transcript.setAttribute("data-after", String(line.id));
