@@ -20,7 +20,7 @@ from icalendar import Calendar
 
 from bot.outbox import BOOKING_CONFIRMATION, BOOKING_MOVED, REMINDER
 from bot.outbox.signing import sign_calendar_token
-from bot.outbox.transports.widget import HttpWidgetTransport
+from bot.outbox.transports.widget import HttpWidgetTransport, RedisWidgetTransport
 from bot.settings import get_settings
 from tests.outbox_support import CLINIC, Clock, Desk, email_transports
 from tests.servers import (
@@ -35,6 +35,7 @@ from tests.servers import (
 from tests.smtp_server import SmtpServer
 
 SECRET = "e2e-outbox-secret-" + uuid.uuid4().hex
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,8 @@ def store(workdir: Path) -> str:
 @pytest.fixture(scope="module")
 def rasa_url(workdir: Path, store: str) -> Iterator[str]:
     require_model()
-    env = base_env(DATABASE_URL=store, OUTBOX_SECRET=SECRET)
+    # REDIS_URL: the widget's socket.io server takes pushes through Redis too (production).
+    env = base_env(DATABASE_URL=store, OUTBOX_SECRET=SECRET, REDIS_URL=REDIS_URL)
     actions = action_server(env, workdir)
     rasa = rasa_server(env, workdir, endpoints_for(actions, workdir))
     with running(actions, rasa):
@@ -139,7 +141,8 @@ def test_a_2_from_another_conversation_moves_nothing(rasa_url, store):
     assert "FA-" not in reply and "another way" in reply
 
 
-def test_the_widget_gets_a_push_in_its_open_chat(rasa_url, same_secret):
+def push_to_open_chat(rasa_url: str, transport) -> list[dict]:
+    """Open a widget chat (socket.io), push one message with `transport`, return what came."""
     session_id = uuid.uuid4().hex
     received: list[dict] = []
 
@@ -152,7 +155,6 @@ def test_the_widget_gets_a_push_in_its_open_chat(rasa_url, same_secret):
         try:
             await client.emit("session_request", {"session_id": session_id})
             await asyncio.wait_for(confirmed.wait(), 10)
-            transport = HttpWidgetTransport(f"{rasa_url}/webhooks/widget/push")
             body = {
                 "text": "Your booking is confirmed.",
                 "link": {"title": "Add to calendar", "url": "https://example.org/x.ics"},
@@ -167,8 +169,19 @@ def test_the_widget_gets_a_push_in_its_open_chat(rasa_url, same_secret):
             await client.disconnect()
 
     asyncio.run(scenario())
+    return received
 
-    [message] = received
+
+@pytest.mark.parametrize("way", ["http", "redis"])
+def test_the_widget_gets_a_push_in_its_open_chat(rasa_url, same_secret, way):
+    transport = (
+        HttpWidgetTransport(f"{rasa_url}/webhooks/widget/push")
+        if way == "http"
+        else RedisWidgetTransport(REDIS_URL)
+    )
+
+    [message] = push_to_open_chat(rasa_url, transport)
+
     assert message["text"].startswith("Your booking is confirmed.")
     assert "Add to calendar: https://example.org/x.ics" in message["text"]
     assert message["quick_replies"][0]["payload"] == "1"
