@@ -33,6 +33,7 @@ UNITS = [
     "clinic-actions.service",
     "clinic-rasa@.service",
     "clinic-outbox.service",
+    "clinic-console.service",
 ]
 
 
