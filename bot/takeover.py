@@ -22,10 +22,21 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot import safety
+from bot.answers import Answers
 from bot.store.models import ConversationTakeover, HandoffMessage
 from bot.store.session import StoreUnavailable, session_scope
 
 logger = logging.getLogger(__name__)
+
+
+def _takeover(session, channel: str, sender_id: str) -> ConversationTakeover | None:
+    return session.execute(
+        select(ConversationTakeover).where(
+            ConversationTakeover.channel == channel,
+            ConversationTakeover.sender_id == sender_id,
+        )
+    ).scalar_one_or_none()
 
 
 def held_by_staff(
@@ -35,17 +46,30 @@ def held_by_staff(
     if not channel or not sender_id:
         return False
     with session_scope(database_url) as session:
-        takeover = session.execute(
-            select(ConversationTakeover).where(
-                ConversationTakeover.channel == channel,
-                ConversationTakeover.sender_id == sender_id,
-            )
-        ).scalar_one_or_none()
+        takeover = _takeover(session, channel, sender_id)
         if takeover is None:
             return False
         if text:
             session.add(HandoffMessage(handoff_id=takeover.handoff_id, author="client", text=text))
         return True
+
+
+def urgent_advice_while_held(
+    channel: str, sender_id: str, database_url: str | None = None
+) -> str:
+    """Urgent-care advice for an emergency typed while staff own the conversation.
+
+    Staff may not be looking at the screen: the emergency number must not wait for them.
+    The advice goes into the transcript too, so staff see what the client was told.
+    """
+    advice = Answers(database_url).emergency()
+    with session_scope(database_url) as session:
+        takeover = _takeover(session, channel, sender_id)
+        if takeover is not None:
+            session.add(
+                HandoffMessage(handoff_id=takeover.handoff_id, author="assistant", text=advice)
+            )
+    return advice
 
 
 def hold_for_staff(
@@ -55,8 +79,9 @@ def hold_for_staff(
 ) -> Callable[[Any], Awaitable[Any]]:
     """Rasa's `on_new_message`, except for conversations staff have taken over.
 
-    `held_reply` is sent back on channels staff cannot write to (REST). If the store
-    cannot be read, the message goes to the assistant: an answer beats silence.
+    `held_reply` is sent back on channels staff cannot write to (REST). An emergency still
+    gets urgent-care advice at once. If the store cannot be read, the message goes to the
+    assistant: an answer beats silence.
     """
 
     async def gate(message: Any) -> Any:
@@ -74,6 +99,11 @@ def hold_for_staff(
         if not held:
             return await on_new_message(message)
         logger.info("takeover: a %s message kept for staff", message.input_channel)
+        if message.text and safety.is_emergency(message.text):
+            advice = await asyncio.to_thread(
+                urgent_advice_while_held, message.input_channel, message.sender_id, database_url
+            )
+            await message.output_channel.send_text_message(message.sender_id, advice)
         if held_reply:
             await message.output_channel.send_text_message(message.sender_id, held_reply)
         return None

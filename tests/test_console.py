@@ -412,6 +412,14 @@ def test_the_channel_gate_keeps_held_messages_from_rasa(store_url: str) -> None:
     Inbox(store_url).close(handoff_id, "Robin")
     asyncio.run(gate(Message("after")))
     assert passed == ["before", "after"] and sent == []
+    # An emergency typed while staff own the conversation gets urgent-care advice at once.
+    from tests.test_safety import EMERGENCIES
+
+    Inbox(store_url).take(open_handoff(store_url, sender="s-9"), "Robin")
+    asyncio.run(gate(Message(EMERGENCIES[0])))
+    from bot.answers import Answers
+
+    assert passed == ["before", "after"] and sent == [Answers(store_url).emergency()]
     broken = hold_for_staff(rasa, database_url="sqlite:////nonexistent/dir/x.db")
     asyncio.run(broken(Message("store down")))  # fails open: the assistant still answers
     assert passed[-1] == "store down"
@@ -495,3 +503,29 @@ def test_the_ask_box_gives_the_vetted_answer_with_its_sources(console: Console) 
     assert sources and all(source in page for source in sources)
     empty = browser.post(console.url + "/ask", data={"csrf_token": token, "question": "  "})
     assert empty.status_code == 400
+
+
+def test_behind_tls_the_session_cookie_is_secure(store_url: str) -> None:
+    settings = dataclasses.replace(
+        Settings.from_env({}), database_url=store_url, console_secret_key="k", console_https=True
+    )
+    app = build_app(settings)
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "GET", "path": "/login", "raw_path": b"/login",
+        "query_string": b"", "headers": [(b"host", b"desk.example"), (b"accept", b"text/html")],
+        "scheme": "https", "server": ("desk.example", 443), "client": ("127.0.0.1", 1),
+        "root_path": "", "http_version": "1.1",
+    }
+    asyncio.run(app(scope, receive, send))
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 200
+    cookie = headers[b"set-cookie"].decode().lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie

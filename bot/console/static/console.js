@@ -31,7 +31,11 @@
           list.setAttribute("data-last", html);
           list.innerHTML = html;  // server-rendered, autoescaped
           var count = document.getElementById("open-count");
-          if (count) { count.textContent = String(list.querySelectorAll(".request").length); }
+          if (count) {
+            var open = list.querySelectorAll(".request").length;
+            count.textContent = String(open);
+            count.setAttribute("aria-label", open + " open requests");
+          }
         }
       });
     });
