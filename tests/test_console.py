@@ -529,3 +529,36 @@ def test_behind_tls_the_session_cookie_is_secure(store_url: str) -> None:
     assert sent[0]["status"] == 200
     cookie = headers[b"set-cookie"].decode().lower()
     assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_clinic_staff_commands(store_url: str, monkeypatch, capsys) -> None:
+    import io
+
+    from bot import cli
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    get_settings.cache_clear()
+    try:
+        monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+        assert cli.main(["staff", "add", "Sam Desk", "--password-stdin"]) == 0
+        monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+        assert cli.main(["staff", "add", "Jo", "--password-stdin"]) == 1
+        monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+        assert cli.main(["staff", "add", "Sam Desk", "--password-stdin"]) == 1  # exists
+        assert cli.main(["staff", "disable", "Sam Desk"]) == 0
+        assert not StaffAccounts(store_url).authenticate("Sam Desk", "a long enough password").ok
+        assert cli.main(["staff", "enable", "Sam Desk"]) == 0
+        monkeypatch.setattr("sys.stdin", io.StringIO("another long password\n"))
+        assert cli.main(["staff", "reset-password", "Sam Desk", "--password-stdin"]) == 0
+        assert StaffAccounts(store_url).authenticate("Sam Desk", "another long password").ok
+        assert cli.main(["staff", "disable", "Nobody"]) == 1
+        assert cli.main(["staff", "list"]) == 0
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    out = capsys.readouterr()
+    assert "Sam Desk" in out.out and "at least 10 characters" in out.err
+    assert "no staff account named 'Nobody'" in out.err
+    actions = [row[1] for row in audit_rows(store_url)]
+    assert actions == ["staff_added", "staff_disabled", "staff_enabled", "staff_password_reset"]
