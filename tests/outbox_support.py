@@ -24,7 +24,7 @@ CLINIC = yaml.safe_load((PROJECT_ROOT / "data" / "knowledge" / "clinic.yml").rea
 TZ = ZoneInfo(CLINIC["timezone"])
 # Wednesday 25 November 2026, 10:00 at the clinic.
 START = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
-SENDER_ADDRESS = "bookings@clinic.example"
+SENDER_ADDRESS = "Still Water <bookings@clinic.example>"
 
 
 @dataclass

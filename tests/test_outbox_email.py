@@ -9,6 +9,7 @@ import pytest
 from bot.outbox import BOOKING_CONFIRMATION, REMINDER
 from tests.outbox_support import (
     CLINIC,
+    SENDER_ADDRESS,
     START,
     Desk,
     calendar_of,
@@ -54,6 +55,8 @@ def test_a_booking_sends_one_email_with_a_calendar_invitation(desk, smtp):
     assert outcome.counts == {"sent": 1}  # the confirmation; the reminder is not due yet
     [message] = smtp.inbox.wait_for(1)
     assert message["To"] == "Sam@Example.org"
+    assert message["From"] == SENDER_ADDRESS
+    assert message["Message-ID"].endswith("@clinic.example>")  # stable per row, see faults
     assert record.ref in message["Subject"]
     plain = message.get_body(preferencelist=("plain",)).get_content()
     assert record.ref in plain and CLINIC["address"] in plain and CLINIC["phone"] in plain

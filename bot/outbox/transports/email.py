@@ -13,7 +13,7 @@ import smtplib
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure
@@ -59,7 +59,8 @@ class EmailTransport:
         message["To"] = recipient
         message["Subject"] = str(body.get("subject") or "A message from the clinic")
         message["Date"] = formatdate(localtime=False)
-        domain = self.sender.rpartition("@")[2] or "localhost"
+        # SMTP_FROM may be "Clinic <bookings@clinic.example>": the domain of the address.
+        domain = parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
         message_id = body.get("message_id")
         message["Message-ID"] = (
             f"<{message_id}@{domain}>" if message_id else make_msgid(domain=domain)
