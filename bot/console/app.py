@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -182,10 +183,18 @@ def build_app(settings: Settings | None = None) -> Starlette:
     templates = Jinja2Templates(env=environment)
     environment.filters["waited"] = waited_text
 
+    zone: dict = {}
+
+    def clinic_zone():
+        """The clinic's time zone, read from the store at most once a minute."""
+        if not zone or time.monotonic() - zone["at"] > 60:
+            zone.update(tz=services.diary.service.timezone(), at=time.monotonic())
+        return zone["tz"]
+
     def local(moment: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
         if moment is None:
             return "-"
-        return moment.astimezone(services.diary.service.timezone()).strftime(fmt)
+        return moment.astimezone(clinic_zone()).strftime(fmt)
 
     environment.filters["local"] = local
 
@@ -196,7 +205,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
             staff=staff,
             csrf=csrf_token(request),
             now=services.inbox.clock(),
-            open_count=len(services.inbox.open_requests()) if staff else 0,
+            open_count=services.inbox.open_count() if staff else 0,
             flash=request.session.pop("flash", None),
         )
         return templates.TemplateResponse(request, template, context, status_code=status_code)

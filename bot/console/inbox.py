@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.console import audit
@@ -137,6 +137,14 @@ class Inbox:
                 .order_by(HandoffRequest.created_at.desc(), HandoffRequest.id.desc())
             ).scalars()
             return [self._request(session, row) for row in rows]
+
+    def open_count(self) -> int:
+        with self._session() as session:
+            return session.execute(
+                select(func.count(HandoffRequest.id)).where(
+                    HandoffRequest.status == HandoffStatus.OPEN
+                )
+            ).scalar_one()
 
     def recently_closed(self, limit: int = 10) -> list[Request]:
         with self._session() as session:
