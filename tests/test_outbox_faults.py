@@ -200,6 +200,7 @@ def test_two_senders_on_postgresql_never_send_a_row_twice(postgres_url, smtp, tm
     assert sorted(ref for m in messages for ref in refs if ref in m["Subject"]) == sorted(refs)
     summaries = [re.search(r"^Outbox: (\d+) sent", out, re.MULTILINE) for out in outputs]
     sent_by = [int(found.group(1)) if found else 0 for found in summaries]
+    print(f"two senders on PostgreSQL: {sent_by[0]} + {sent_by[1]} of 100 confirmations")
     assert sum(sent_by) == 100 and all(sent_by), outputs  # both took part
     statuses = Counter(row.status.value for row in desk.rows(kind=BOOKING_CONFIRMATION))
     assert statuses == {"sent": 100}
