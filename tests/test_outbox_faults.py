@@ -161,8 +161,9 @@ def book_many(desk: Desk, count: int) -> list[str]:
         for slot in svc.slots_on(day):
             if len(refs) == count:
                 break
+            n = len(refs)
             request = BookingRequest(
-                f"Client {len(refs)}",
+                f"Client {chr(65 + n // 26)}{chr(97 + n % 26)}",  # names have no digits
                 Contact(phone=None, email=f"client{len(refs)}@example.org"),
                 slot,
                 True,
