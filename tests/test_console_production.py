@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -160,8 +161,11 @@ def test_a_staff_reply_reaches_the_client_on_whichever_instance_holds_it(prod: d
     first_reply = tab.next_reply()  # the assistant's "passed to the front desk"
 
     browser, token = staff_login(console)
-    listing = browser.get(f"{console}/inbox/list").text
-    found = re.search(r'data-id="(\d+)"', listing)
+    deadline = time.monotonic() + REPLY_TIMEOUT_S
+    found = None
+    while found is None and time.monotonic() < deadline:
+        found = re.search(r'data-id="(\d+)"', browser.get(f"{console}/inbox/list").text)
+        time.sleep(0.5)
     assert found, f"no handoff request; the assistant said {first_reply!r}"
     handoff_id = int(found.group(1))
     browser.post(f"{console}/inbox/{handoff_id}/take", data={"csrf_token": token})
