@@ -22,6 +22,7 @@ import asyncio
 import itertools
 import os
 import random
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -255,6 +256,10 @@ def proc_kb(pid: int, key: str) -> int:
     return 0
 
 
+# The action server's shared secret for the servers a benchmark starts.
+ACTION_TOKEN = secrets.token_urlsafe(24)
+
+
 class Servers:
     """Processes this benchmark started (and only those): kept by PID, stopped at the end."""
 
@@ -331,9 +336,15 @@ def start_ours(servers: Servers, work: Path, **extra_env: str) -> Ours:
     """
     db = make_store(work)
     actions_port, rasa_port = free_port(), free_port()
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    # As `make run`: the action server behind its token, Rasa sending it (bot.production).
+    from bot.production import write_local_endpoints
+
+    token = ACTION_TOKEN
+    endpoints = write_local_endpoints(
+        work / "endpoints.yml", f"http://127.0.0.1:{actions_port}/webhook", token
+    )
     ours_env = {
+        "ACTION_SERVER_TOKEN": token,
         "DATABASE_URL": f"sqlite:///{db}",
         "SANIC_HOST": "127.0.0.1",
         "RATE_LIMIT_PER_SENDER": "1000000",
@@ -343,7 +354,8 @@ def start_ours(servers: Servers, work: Path, **extra_env: str) -> Ours:
     pids = {
         "ours_actions": servers.start(
             "ours_actions",
-            [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", actions_port],
+            [BIN / "python", "-m", "bot.action_server", "--actions", "actions",
+             "--port", actions_port],
             ROOT,
             **ours_env,
         ),

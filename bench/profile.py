@@ -88,7 +88,10 @@ ACTION_CALLS = {
 async def action_call_latencies(url: str, repeat: int = 200) -> dict[str, dict[str, float]]:
     """p50/p95 of single store-reading action calls, sent straight to the action server."""
     results = {}
-    async with aiohttp.ClientSession() as session:
+    from bench.load import ACTION_TOKEN
+
+    headers = {"Authorization": f"Bearer {ACTION_TOKEN}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
         for label, body in ACTION_CALLS.items():
             times = []
             for _ in range(repeat):

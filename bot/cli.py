@@ -224,6 +224,34 @@ def _handoffs_close(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- lockouts --------------------------------------------------------------------------
+
+
+def _lockouts_list(args: argparse.Namespace) -> int:
+    from bot.booking.guesses import GuessLimiter
+    from bot.booking.service import BookingService
+    from bot.store.queries import KnowledgeNotLoaded
+
+    lockouts = GuessLimiter(_store_url()).lockouts()
+    if args.json:
+        _print_json([lockout.as_json() for lockout in lockouts])
+        return 0
+    if not lockouts:
+        print("No refused booking checks.")
+        return 0
+    try:
+        tz = BookingService(_store_url()).timezone()
+    except KnowledgeNotLoaded:
+        tz = timezone.utc
+    rows = [
+        [str(item.id), _local(item.created_at, tz), _cell(item.channel),
+         _cell(item.sender_id), _cell(item.ref)]
+        for item in lockouts
+    ]
+    _print_table(["ID", "WHEN", "CHANNEL", "CONVERSATION", "REFERENCE TRIED"], rows)
+    return 0
+
+
 # --- ask -------------------------------------------------------------------------------
 
 
@@ -613,6 +641,20 @@ def build_parser() -> argparse.ArgumentParser:
     close = _command(handoffs, "close", "mark a handoff request as dealt with")
     close.add_argument("id", metavar="ID", type=int, help="the request's id (see `handoffs list`)")
     close.set_defaults(handler=_handoffs_close)
+
+    lockouts = _subcommands(
+        _command(
+            commands, "lockouts", "booking checks refused after too many wrong reference + contact"
+        ),
+        "lockouts_command",
+    )
+    l_list = _command(
+        lockouts,
+        "list",
+        "list refused checks, newest first (conversation and reference tried; no contact)",
+    )
+    l_list.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    l_list.set_defaults(handler=_lockouts_list)
 
     slots = _subcommands(_command(commands, "slots", "free appointment slots"), "slots_command")
     show = _command(

@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.booking.contact import ContactError, parse_contact
 from bot.settings import get_settings
-from bot.store.models import ConversationTakeover, HandoffRequest, HandoffStatus
+from bot.store.models import ClinicInfo, ConversationTakeover, HandoffRequest, HandoffStatus
 from bot.store.session import session_scope
 
 TRANSCRIPT_TURNS = 20
@@ -72,6 +73,16 @@ def last_turns(events: list[dict], turns: int = TRANSCRIPT_TURNS) -> list[dict[s
     return lines[start:]
 
 
+def _valid_contact(contact: object, region: str) -> str | None:
+    if not isinstance(contact, str) or not contact.strip():
+        return None
+    try:
+        parsed = parse_contact(contact, region)
+    except ContactError:
+        return None
+    return parsed.phone or parsed.email
+
+
 class HandoffQueue:
     def __init__(
         self,
@@ -90,11 +101,13 @@ class HandoffQueue:
         reason: str = "asked_for_a_person",
     ) -> HandoffRecord:
         with session_scope(self.database_url) as session:
+            # The contact comes from a slot: keep it only as the form would have read it.
+            region = session.execute(select(ClinicInfo.country).limit(1)).scalar_one_or_none()
             row = HandoffRequest(
-                channel=channel,
-                sender_id=sender_id,
+                channel=(channel or "unknown")[:32],
+                sender_id=(sender_id or "unknown")[:255],
                 transcript=transcript,
-                contact=contact,
+                contact=_valid_contact(contact, region or "GB"),
                 reason=reason,
                 status=HandoffStatus.OPEN,
                 created_at=self.clock(),

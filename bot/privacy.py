@@ -56,6 +56,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from bot.booking.contact import Contact, ContactError, mask_contact, parse_contact
 from bot.store.models import (
     Booking,
+    BookingLookupFailure,
     BookingStatus,
     ClinicInfo,
     ConversationTakeover,
@@ -96,6 +97,21 @@ HANDOFFS = HandoffRequest.__table__
 OUTBOX = OutboxMessage.__table__
 # Outbox rows still to be sent (a reminder for an appointment far ahead is kept by purge).
 OUTBOX_WAITING = ("pending", "sending")
+LOOKUP_FAILURES = BookingLookupFailure.__table__
+# Channels whose conversation ids got a "<channel>:" prefix in migration 0003; the tracker
+# store may still hold their older conversations under the bare id.
+LEGACY_BARE_ID_CHANNELS = ("rest:", "widget:", "telegram:")
+
+
+def with_legacy_ids(senders: set[str]) -> set[str]:
+    """The conversation ids plus the bare ids their channel used before migration 0003."""
+    legacy = {
+        sender.removeprefix(prefix)
+        for sender in senders
+        for prefix in LEGACY_BARE_ID_CHANNELS
+        if sender.startswith(prefix)
+    }
+    return senders | legacy
 
 
 class PrivacyError(RuntimeError):
@@ -203,6 +219,8 @@ def purge(
         )
         bookings = _anonymise_bookings(store, BOOKINGS.c.ends_at < cutoff, now)
         handoffs = _clear_handoffs(store, old_handoffs)
+        # Refused booking checks name the conversation: forgotten with the rest.
+        store.execute(delete(LOOKUP_FAILURES).where(LOOKUP_FAILURES.c.created_at < cutoff))
     logger.info(
         "privacy purge before %s: %d bookings anonymised, %d handoffs cleared, %s",
         cutoff.isoformat(),
@@ -299,6 +317,7 @@ def erase(
         if tracker is not None:
             senders.update(_conversations_mentioning(tracker, mentions))
         senders.discard(ERASED_SENDER)
+        senders = with_legacy_ids(senders)
         # Requests that came from one of their conversations are theirs too.
         theirs.update(row.id for row in handoffs if row.sender_id in senders)
         to_clear = [
@@ -323,6 +342,8 @@ def erase(
         for chunk in _chunks(ids):
             _anonymise_bookings(store, BOOKINGS.c.id.in_(chunk), now)
         cleared = _clear_handoffs(store, to_clear)
+        for chunk in _chunks(sorted(senders)):
+            store.execute(delete(LOOKUP_FAILURES).where(LOOKUP_FAILURES.c.sender_id.in_(chunk)))
 
     refs = tuple(row.ref for row in bookings)
     upcoming = tuple(

@@ -7,6 +7,12 @@
     TRACKER_DB_URL       postgresql://...   conversations (default: DATABASE_URL)
     REDIS_URL            redis://host:6379/0   Rasa's lock store (one conversation, one writer)
     ACTION_ENDPOINT_URL  http://127.0.0.1:5055/webhook
+    ACTION_SERVER_TOKEN  the action server's shared secret (sent as Authorization: Bearer)
+
+`python -m bot.production local-endpoints --out FILE` writes the same action endpoint with
+the secret for `make run` (endpoints.yml plus the header), and
+`python -m bot.production action-token --file var/action-token` prints the secret kept in
+that file, creating it (mode 600) when it does not exist yet.
 
 The URLs are taken apart here rather than in YAML with ${...}: a password with
 special characters, or a missing variable, then fails with a clear message.
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +32,54 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 DEFAULT_ACTION_ENDPOINT = "http://127.0.0.1:5055/webhook"
+MIN_TOKEN_CHARS = 16
+
+
+def action_endpoint(url: str, token: str) -> dict:
+    """Rasa's `action_endpoint`: EndpointConfig sends `headers` with every action call
+    (a header, not rasa's `token` query parameter, which would end up in access logs)."""
+    return {"url": url, "headers": {"Authorization": f"Bearer {token}"}}
+
+
+def action_token(path: Path) -> str:
+    """The secret kept in `path`; a new random one (file mode 600) if there is none."""
+    if path.exists() and path.read_text(encoding="utf-8").strip():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+def write_local_endpoints(
+    path: Path, action_url: str, token: str, template: Path | None = None
+) -> Path:
+    """endpoints.yml (for `make run`) with the action endpoint's URL and secret filled in."""
+    from bot.settings import PROJECT_ROOT
+
+    source = template or PROJECT_ROOT / "endpoints.yml"
+    content = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    if len(token) < MIN_TOKEN_CHARS:
+        raise ProductionConfigError("ACTION_SERVER_TOKEN is missing or too short")
+    content["action_endpoint"] = action_endpoint(action_url, token)
+    _write_private(
+        path,
+        "# Written by `python -m bot.production local-endpoints`; do not edit.\n"
+        + yaml.safe_dump(content, sort_keys=False),
+    )
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds secrets), mode set before the content."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    path.chmod(0o600)
 
 
 class ProductionConfigError(ValueError):
@@ -37,6 +92,7 @@ class ProductionConfig:
     tracker_db_url: str
     redis_url: str
     action_endpoint_url: str
+    action_server_token: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ProductionConfig:
@@ -58,6 +114,7 @@ class ProductionConfig:
             tracker_db_url=env.get("TRACKER_DB_URL") or database_url,
             redis_url=redis_url,
             action_endpoint_url=env.get("ACTION_ENDPOINT_URL") or DEFAULT_ACTION_ENDPOINT,
+            action_server_token=(env.get("ACTION_SERVER_TOKEN") or "").strip(),
         )
         for name, url in (
             ("DATABASE_URL", config.database_url),
@@ -67,6 +124,12 @@ class ProductionConfig:
                 raise ProductionConfigError(f"{name} must be a postgresql:// URL in production")
         if not redis_url.startswith(("redis://", "rediss://")):
             raise ProductionConfigError("REDIS_URL must be a redis:// or rediss:// URL")
+        if len(config.action_server_token) < MIN_TOKEN_CHARS:
+            raise ProductionConfigError(
+                f"production mode needs ACTION_SERVER_TOKEN, a random secret of "
+                f"{MIN_TOKEN_CHARS}+ characters shared by Rasa and the action server "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
         return config
 
     def endpoints(self) -> dict:
@@ -93,7 +156,7 @@ class ProductionConfig:
         if redis.password:
             lock_store["password"] = unquote(redis.password)
         return {
-            "action_endpoint": {"url": self.action_endpoint_url},
+            "action_endpoint": action_endpoint(self.action_endpoint_url, self.action_server_token),
             "tracker_store": tracker_store,
             "lock_store": lock_store,
         }
@@ -101,13 +164,12 @@ class ProductionConfig:
 
 def write_endpoints(path: Path, env: Mapping[str, str] | None = None) -> Path:
     config = ProductionConfig.from_env(env)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
+    # It holds database and Redis passwords and the action server's secret.
+    _write_private(
+        path,
         "# Written by `python -m bot.production endpoints` from the environment; do not edit.\n"
         + yaml.safe_dump(config.endpoints(), sort_keys=False),
-        encoding="utf-8",
     )
-    path.chmod(0o600)  # it holds database and Redis passwords
     return path
 
 
@@ -120,9 +182,24 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     endpoints = commands.add_parser("endpoints", help="write endpoints.yml from the environment")
     endpoints.add_argument("--out", type=Path, required=True)
+    local = commands.add_parser(
+        "local-endpoints", help="endpoints.yml with the action server's URL and secret"
+    )
+    local.add_argument("--out", type=Path, required=True)
+    local.add_argument("--action-url", default=DEFAULT_ACTION_ENDPOINT)
+    token = commands.add_parser("action-token", help="print the secret kept in --file")
+    token.add_argument("--file", type=Path, required=True)
     args = parser.parse_args(argv)
+    if args.command == "action-token":
+        print(action_token(args.file))
+        return 0
     try:
-        path = write_endpoints(args.out)
+        if args.command == "local-endpoints":
+            path = write_local_endpoints(
+                args.out, args.action_url, os.environ.get("ACTION_SERVER_TOKEN", "").strip()
+            )
+        else:
+            path = write_endpoints(args.out)
     except ProductionConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +71,32 @@ class Settings:
     console_public_url: str = ""
     # CONSOLE_HTTPS=1 behind a TLS proxy: session cookies are marked Secure.
     console_https: bool = False
+    # CLINIC_ENV: "production" in production mode (make run-prod, the systemd units).
+    clinic_env: str = ""
+    # MAX_BODY_BYTES: request bodies over this are refused with 413 before they are read
+    # (every route of the Rasa server: the channels' webhooks, socket.io polling).
+    max_body_bytes: int = 16_384
+    # TRUSTED_PROXIES: addresses/networks (comma-separated, e.g. "127.0.0.1,10.0.0.0/8") whose
+    # X-Forwarded-For / Forwarded headers are believed; anyone else's are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    # REST_API_TOKEN: when set, the REST webhook needs "Authorization: Bearer <token>". In
+    # production mode the REST channel is off unless it is set (the widget does not need it).
+    rest_api_token: str = field(default="", repr=False)
+    # ACTION_SERVER_TOKEN: the secret Rasa sends the action server (Authorization: Bearer);
+    # the action server refuses calls without it. `make run` generates var/action-token.
+    action_server_token: str = field(default="", repr=False)
+    # REPLAY_WINDOW_SECONDS: how long WhatsApp MessageSids / Telegram update_ids are remembered.
+    replay_window_seconds: int = 24 * 3600
+    # GUESS_LIMIT_PER_CONVERSATION / GUESS_LIMIT_PER_SOURCE: failed reference + contact pairs
+    # before the assistant stops checking (per conversation; per address, reference or
+    # contact), counted over GUESS_WINDOW_SECONDS.
+    guess_limit_per_conversation: int = 3
+    guess_limit_per_source: int = 10
+    guess_window_seconds: int = 3600
+
+    @property
+    def production(self) -> bool:
+        return self.clinic_env == "production"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -112,6 +139,25 @@ class Settings:
             console_public_url=(env.get("CONSOLE_PUBLIC_URL") or "").strip().rstrip("/")
             or f"http://127.0.0.1:{env.get('CONSOLE_PORT') or defaults.console_port}",
             console_https=_flag(env.get("CONSOLE_HTTPS")),
+            clinic_env=(env.get("CLINIC_ENV") or "").strip().lower(),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES") or defaults.max_body_bytes),
+            trusted_proxies=tuple(
+                item for item in re.split(r"[\s,]+", env.get("TRUSTED_PROXIES") or "") if item
+            ),
+            rest_api_token=(env.get("REST_API_TOKEN") or "").strip(),
+            action_server_token=(env.get("ACTION_SERVER_TOKEN") or "").strip(),
+            replay_window_seconds=int(
+                env.get("REPLAY_WINDOW_SECONDS") or defaults.replay_window_seconds
+            ),
+            guess_limit_per_conversation=int(
+                env.get("GUESS_LIMIT_PER_CONVERSATION") or defaults.guess_limit_per_conversation
+            ),
+            guess_limit_per_source=int(
+                env.get("GUESS_LIMIT_PER_SOURCE") or defaults.guess_limit_per_source
+            ),
+            guess_window_seconds=int(
+                env.get("GUESS_WINDOW_SECONDS") or defaults.guess_window_seconds
+            ),
         )
 
 

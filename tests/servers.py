@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from bot.store import migrate
 BIN = Path(sys.executable).parent
 MODEL = PROJECT_ROOT / "models" / "clinic.tar.gz"
 START_TIMEOUT_S = 240
+# The action server's shared secret for the servers a test session starts.
+ACTION_TOKEN = secrets.token_urlsafe(24)
 
 
 def free_port() -> int:
@@ -83,11 +86,14 @@ class Server:
 
 
 def action_server(env: dict, logs: Path, port: int | None = None) -> Server:
+    """Our action server (rasa-sdk behind ACTION_SERVER_TOKEN), as `make run` starts it."""
     port = port or free_port()
+    token = env.get("ACTION_SERVER_TOKEN") or ACTION_TOKEN
     return Server(
         "actions",
-        [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(port)],
-        {**env, "SANIC_HOST": "127.0.0.1"},  # loopback, as in `make run`
+        [BIN / "python", "-m", "bot.action_server", "--actions", "actions", "--port", str(port)],
+        # loopback, as in `make run`
+        {**env, "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_TOKEN": token},
         f"http://127.0.0.1:{port}/health",
         logs,
     )
@@ -109,10 +115,13 @@ def rasa_server(
 
 
 def endpoints_for(actions: Server, workdir: Path) -> Path:
-    path = workdir / "endpoints.yml"
+    """Rasa's endpoints for `actions`, with the secret, as `make run` renders them."""
+    from bot.production import write_local_endpoints
+
     url = actions.health_url.removesuffix("/health") + "/webhook"
-    path.write_text(f'action_endpoint:\n  url: "{url}"\n')
-    return path
+    return write_local_endpoints(
+        workdir / "endpoints.yml", url, actions.env["ACTION_SERVER_TOKEN"]
+    )
 
 
 @contextmanager
@@ -130,4 +139,9 @@ def running(*servers: Server) -> Iterator[None]:
 
 
 def base_env(**overrides: str) -> dict:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **overrides}
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+        **overrides,
+    }

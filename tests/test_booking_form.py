@@ -29,6 +29,7 @@ from actions.booking import (
 from actions.common import ANSWERS
 from actions.front_desk import HANDOFFS
 from actions.manage_booking import ActionStartManageBooking, ValidateManageBookingForm
+from bot.booking import messages as bot_messages
 from bot.booking import wishes
 from bot.booking.availability import Slot
 from bot.booking.choice import slot_label
@@ -208,19 +209,44 @@ def test_answer_without_phone_or_email_asks_for_either():
     assert slots["contact"] is None
 
 
-def test_third_invalid_contact_offers_the_clinic_phone():
-    failures = None
-    replies = []
-    for answer in ("12345", "not telling", "123 456 7"):
-        messages, slots = validate_booking("contact", answer, {"form_failures": failures})
-        failures = slots["form_failures"]
-        assert slots["contact"] is None
-        replies.append(messages[0])
+def test_second_invalid_contact_gets_no_second_reprompt_from_the_validation():
+    messages, slots = validate_booking("contact", "not telling", {"form_failures": {"contact": 1}})
 
-    assert failures == {"contact": 3}
-    assert CLINIC_PHONE not in replies[0] and CLINIC_PHONE not in replies[1]
-    assert replies[2].startswith(PHONE_ERROR)
-    assert CLINIC_PHONE in replies[2]
+    assert messages == []  # action_ask_contact says what was expected instead
+    assert slots["contact"] is None
+    assert slots["form_failures"] == {"contact": 2}
+
+
+def ask_after_misses(action, slot: str, misses: int, slots: dict | None = None):
+    """Run action_ask_<slot> as the form does right after the validation counted a miss."""
+    tracker = form_tracker("booking_form", None, slots={"requested_slot": slot, **(slots or {})})
+    if misses:
+        tracker.events.append({"event": "slot", "name": "form_failures", "value": {slot: misses}})
+    return run(action, tracker)
+
+
+def test_ask_action_asks_then_stays_silent_after_one_miss_then_says_what_it_expected():
+    asked, _ = ask_after_misses(booking_actions.ActionAskContact(), "contact", 0)
+    after_one, _ = ask_after_misses(booking_actions.ActionAskContact(), "contact", 1)
+    after_two, _ = ask_after_misses(booking_actions.ActionAskContact(), "contact", 2)
+    after_three, _ = ask_after_misses(booking_actions.ActionAskContact(), "contact", 3)
+
+    assert texts(asked) == [bot_messages.ASK["contact"]]
+    assert after_one == []  # the validation's specific re-prompt is the question
+    [stuck] = after_two
+    assert bot_messages.EXPECTED["contact"] in stuck["text"] and CLINIC_PHONE in stuck["text"]
+    assert bot_messages.PERSON_BUTTON in stuck["buttons"]
+    # Never the same words three times in a row.
+    assert texts(after_three)[0] != stuck["text"]
+    assert bot_messages.EXPECTED["contact"] in texts(after_three)[0]
+
+
+def test_stuck_message_offers_the_clinic_phone_even_right_after_a_restart(monkeypatch):
+    monkeypatch.setattr(ANSWERS, "last_known_phone", None)  # a fresh action server
+
+    messages, _ = ask_after_misses(booking_actions.ActionAskClientName(), "client_name", 2)
+
+    assert CLINIC_PHONE in messages[0]["text"]
 
 
 def test_failures_are_counted_per_slot():
@@ -229,14 +255,6 @@ def test_failures_are_counted_per_slot():
     )
 
     assert slots["form_failures"] == {"client_name": 2, "time_wish": 2, "contact": 1}
-
-
-def test_third_invalid_name_offers_the_clinic_phone_even_right_after_a_restart(monkeypatch):
-    monkeypatch.setattr(ANSWERS, "last_known_phone", None)  # a fresh action server
-
-    messages, _ = validate_booking("client_name", "12345", {"form_failures": {"client_name": 2}})
-
-    assert CLINIC_PHONE in messages[0]
 
 
 @pytest.mark.parametrize(
@@ -327,7 +345,7 @@ def test_none_of_these_clears_the_wish_to_ask_again(store):
         "chosen_slot", "none of these", {"time_wish": "next week", "offered_slots": offered}
     )
 
-    assert messages == ["No problem. What other day or time would suit you?"]
+    assert messages == []  # action_ask_time_wish asks for another day
     assert slots["chosen_slot"] is None
     assert slots["time_wish"] is None
     assert slots["offered_slots"] is None
@@ -454,7 +472,7 @@ def test_confirming_without_consent_books_nothing(store):
 def test_slot_taken_while_confirming_offers_other_times_and_books_nothing_twice(store):
     before = ready_to_confirm(store)
     taken = Slot.from_dict(before["chosen_slot"])
-    someone_else = book_directly(store, taken, name="Someone Else", phone="+447700900123")
+    someone_else = book_directly(store, taken, name="Someone Else", phone="+447911123457")
 
     messages, slots = validate_booking(
         "booking_confirmed", True, before, intent="affirm", text="yes"
@@ -586,7 +604,7 @@ def test_wrong_contact_and_unknown_reference_get_the_same_neutral_reply(existing
     base = {"manage_action": "cancel"}
 
     wrong_contact = validate_manage(
-        "booking_contact", "07911 999999", {**base, "booking_ref": existing.ref}
+        "booking_contact", "07911 123457", {**base, "booking_ref": existing.ref}
     )
     wrong_ref = validate_manage(
         "booking_contact", "07911 123456", {**base, "booking_ref": unknown_ref}
@@ -610,7 +628,7 @@ def test_right_reference_and_contact_find_the_booking(existing):
     )
 
     assert messages == []
-    assert slots["booking_contact"] == "07911 123456"
+    assert slots["booking_contact"] == ANN_PHONE
     assert slots["managed_booking"]["ref"] == existing.ref
     assert slots["managed_booking"]["start"] == existing.start.isoformat()
     assert slots["requested_slot"] == "cancel_confirmed"

@@ -164,7 +164,7 @@ def test_an_update_with_the_webhooks_secret_reaches_the_assistant(channel, bot_a
 
     assert result.status == 200
     assert [(m.text, m.sender_id, m.input_channel) for m in hook.received] == [
-        ("does it hurt?", str(CHAT), "telegram")
+        ("does it hurt?", f"telegram:{CHAT}", "telegram")
     ]
 
 

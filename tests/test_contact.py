@@ -212,9 +212,6 @@ NAMES = [
     ("this is Dr. Ann Smith", "Dr. Ann Smith"),
     ("This Isabel", "This Isabel"),  # only a whole-word lead-in is removed
     ("Itsuki", "Itsuki"),
-    # stored and shown as plain text, so markup is just characters
-    ("<b>Ann</b>", "<b>Ann</b>"),
-    ("Robert'); DROP TABLE bookings;--", "Robert'); DROP TABLE bookings;--"),
     ("Ann 😀", "Ann 😀"),
     ("A" * 100, "A" * 100),
 ]
@@ -237,6 +234,11 @@ BAD_NAMES = [
     "my name is",
     "I'm",
     "it's   ",
+    # plain text only: no markup or symbols a page or a spreadsheet could act on
+    "<b>Ann</b>",
+    "<img src=x onerror=alert()>",
+    "Robert'); DROP TABLE bookings;--",
+    "=HYPERLINK(Ann)",
 ]
 
 

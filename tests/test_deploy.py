@@ -96,6 +96,7 @@ def test_passwords_with_special_characters_survive():
         {
             "DATABASE_URL": "postgresql://clinic:p%40ss%2Fword@db:5433/clinic",
             "REDIS_URL": "redis://:s%3Acret@cache:6380/2",
+            "ACTION_SERVER_TOKEN": "a-long-enough-secret-for-the-test",
         }
     )
 
@@ -105,3 +106,29 @@ def test_passwords_with_special_characters_survive():
     assert endpoints["tracker_store"]["port"] == 5433
     assert endpoints["lock_store"]["password"] == "s:cret"
     assert endpoints["lock_store"]["db"] == 2
+
+
+def test_the_reverse_proxy_example_matches_the_trusted_proxies_and_the_body_limit():
+    conf = (PROJECT_ROOT / "deploy" / "nginx" / "clinic.conf").read_text()
+    env = env_file()
+
+    # nginx runs on the same machine: loopback is the trusted proxy, and nginx replaces
+    # (not appends to) X-Forwarded-For, so a client cannot state its own address.
+    assert "127.0.0.1" in env["TRUSTED_PROXIES"].split(",")
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert "$proxy_add_x_forwarded_for;" not in conf
+    assert "client_max_body_size 16k;" in conf and env["MAX_BODY_BYTES"] == "16384"
+    # Rasa's own HTTP API is never proxied; the action server is not upstream.
+    locations = [
+        line.split()[1:-1] for line in conf.splitlines() if line.strip().startswith("location")
+    ]
+    assert locations and not any("conversations" in " ".join(loc) for loc in locations)
+    servers = [line.split()[1] for line in conf.splitlines() if line.strip().startswith("server ")]
+    assert servers and not any(server.endswith(":5055;") for server in servers)
+
+
+def test_the_action_server_unit_runs_our_launcher_with_the_token():
+    command = unit("clinic-actions.service")["Service"]["ExecStart"]
+
+    assert "-m bot.action_server" in command
+    assert len(env_file()["ACTION_SERVER_TOKEN"]) >= 16

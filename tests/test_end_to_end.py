@@ -135,7 +135,8 @@ def test_booking_through_the_webhook_is_listed_by_the_staff_cli(rasa_url: str, e
 
 
 def tracker_slots(rasa_url: str, sender: str) -> dict:
-    url = f"{rasa_url}/conversations/{sender}/tracker?token={API_TOKEN}"
+    # The REST channel's conversations are "rest:<sender>" (no channel can name another's).
+    url = f"{rasa_url}/conversations/rest:{sender}/tracker?token={API_TOKEN}"
     with urllib.request.urlopen(url, timeout=30) as response:
         return json.loads(response.read())["slots"]
 

@@ -720,3 +720,17 @@ def fail_at_the_last_step(monkeypatch) -> None:
         )
 
     monkeypatch.setattr(privacy, "_clear_handoffs", broken)
+
+
+def test_erase_finds_conversations_kept_under_the_id_used_before_migration_0003(dbs, clinic):
+    # The booking was rewritten to "rest:ann-web" by the migration; Rasa's tracker store
+    # still holds her older conversation under the bare "ann-web" (and a new one).
+    add_booking(dbs.store, 30 * DAY, sender_id="rest:ann-web")
+    add_conversation(dbs, "ann-web", 30 * DAY, "book a session")
+    add_conversation(dbs, "rest:ann-web", 20 * DAY, "cancel it")
+    bea_chat = add_conversation(dbs, "bea-web", 30 * DAY, "hello")
+
+    result = clinic(dbs, "privacy", "erase", "--contact", ANN_PHONE)
+
+    assert result.code == 0, result.err
+    assert conversations(dbs) == {"bea-web": bea_chat}

@@ -24,7 +24,9 @@ from bot.knowledge.loader import load_knowledge
 from bot.production import write_endpoints
 from bot.store import migrate
 from tests.conftest import KNOWLEDGE_DIR, POSTGRES_ADMIN_URL
-from tests.servers import action_server, free_port, rasa_server, require_model
+from tests.servers import ACTION_TOKEN, action_server, free_port, rasa_server, require_model
+
+REST_TOKEN = "rest-token-for-the-production-tests"
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CLINIC_PHONE = "+44 117 496 0123"
@@ -65,6 +67,9 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "RASA_TELEMETRY_ENABLED": "false",
         "SANIC_HOST": "127.0.0.1",
         "RATE_LIMIT_PER_IP": "100000",
+        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
+        # The REST channel is off in production unless a token protects it.
+        "REST_API_TOKEN": REST_TOKEN,
     }
     endpoints = write_endpoints(work / "endpoints.yml", env)
     actions = action_server(env, work, actions_port)
@@ -97,7 +102,9 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 def say(base_url: str, sender: str, message: str) -> list[dict]:
     body = json.dumps({"sender": sender, "message": message}).encode()
     request = urllib.request.Request(
-        f"{base_url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        f"{base_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {REST_TOKEN}"},
     )
     with urllib.request.urlopen(request, timeout=60) as response:
         assert response.status == 200
@@ -165,12 +172,12 @@ def test_twenty_concurrent_conversations_lose_and_duplicate_nothing(prod):
         rows = connection.execute(
             text(
                 "SELECT sender_id, type_name, data FROM events "
-                "WHERE sender_id LIKE 'load-%' ORDER BY id"
+                "WHERE sender_id LIKE 'rest:load-%' ORDER BY id"
             )
         ).all()
     tracker.dispose()
     for sender in senders:
-        events = [(t, json.loads(d)) for s, t, d in rows if s == sender]
+        events = [(t, json.loads(d)) for s, t, d in rows if s == f"rest:{sender}"]
         user_texts = [data.get("text") for kind, data in events if kind == "user"]
         assert user_texts == turns, sender  # every turn, in order, none twice
         bot_texts = [data.get("text") for kind, data in events if kind == "bot"]
@@ -235,7 +242,7 @@ def _events(prod, sender):
     with tracker.connect() as connection:
         rows = connection.execute(
             text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-            {"s": sender},
+            {"s": f"rest:{sender}"},
         ).all()
     out = []
     for kind, data in rows[-60:]:

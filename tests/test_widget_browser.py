@@ -3,7 +3,7 @@
 Debian's headless Chromium (/usr/bin/chromium, installed by scripts/ensure-chromium.sh;
 never a browser downloaded by Playwright) is driven by Playwright against the real action
 server and `rasa run` with the project's model and credentials.yml, on free ports, started
-as `make run` starts them (`--cors "*"` included). If Chromium or Playwright is missing the
+as `make run` starts them (no app-wide `--cors`). If Chromium or Playwright is missing the
 tests fail with the reason; they never skip.
 """
 
@@ -60,7 +60,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("widget")
     env = base_env(DATABASE_URL=sqlite_store(workdir))
     actions = action_server(env, workdir)
-    rasa = rasa_server(env, workdir, endpoints_for(actions, workdir), extra=["--cors", "*"])
+    rasa = rasa_server(env, workdir, endpoints_for(actions, workdir))
     base = rasa.health_url.rstrip("/")
     rasa.env["WIDGET_ALLOWED_ORIGINS"] = base  # the demo page's own origin, and only that one
     with running(actions, rasa):

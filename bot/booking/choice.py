@@ -25,6 +25,17 @@ _TIME = re.compile(
 )
 
 
+_OPTION_ONLY = re.compile(
+    r"^\s*(?:(?:option|number|no\.?)\s*)?(?:\d|one|two|three|four|five)\s*(?:please)?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_option_number(text: str) -> bool:
+    """Just an option number ("4", "option 5"): never a new time wish, even if not offered."""
+    return bool(_OPTION_ONLY.match(text or ""))
+
+
 def slot_label(slot: Slot) -> str:
     """What a button shows: "Fri 27 Nov, 09:00 (Mei Chen)"."""
     return f"{slot.start:%a %d %b, %H:%M} ({slot.practitioner_name})"

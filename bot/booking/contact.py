@@ -37,6 +37,9 @@ _NAME_PREFIX = re.compile(
 _PLAIN_WHITESPACE = frozenset("\t\n\r\x0b\x0c")
 # Joiners are invisible but needed in some scripts (e.g. Persian names) and emoji.
 _ALLOWED_FORMAT_CHARS = frozenset("\u200c\u200d")
+# Besides letters, marks and spaces, a name is plain text of these only: no markup
+# ("<img src=x onerror=...>"), no quotes or symbols a page or a spreadsheet could act on.
+_NAME_PUNCTUATION = frozenset("'’‘-‐–.,()")
 
 
 class ContactError(ValueError):
@@ -105,6 +108,8 @@ def clean_name(text: str) -> str:
         raise ContactError(NAME_ERROR)
     if any(char.isdigit() for char in name) or not _has_letter(name):
         raise ContactError(NAME_ERROR)
+    if not all(_is_name_char(char) for char in name):
+        raise ContactError(NAME_ERROR)
     return name
 
 
@@ -160,6 +165,19 @@ def _e164(number: phonenumbers.PhoneNumber) -> str:
 
 def _has_letter(text: str) -> bool:
     return any(char.isalpha() for char in text)
+
+
+def _is_name_char(char: str) -> bool:
+    category = unicodedata.category(char)
+    return (
+        category[0] in "LM"
+        # emoji and their skin-tone modifiers (ASCII symbols such as = ^ ` are not allowed)
+        or category == "So"
+        or (category == "Sk" and ord(char) > 0x7F)
+        or char == " "
+        or char in _NAME_PUNCTUATION
+        or char in _ALLOWED_FORMAT_CHARS
+    )
 
 
 def _is_forbidden_in_name(char: str) -> bool:

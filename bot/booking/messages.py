@@ -2,11 +2,55 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.booking.availability import Slot
 from bot.booking.choice import slot_label
 from bot.booking.service import BookingRecord
 
-MAX_FAILURES = 3
+# Asked once, re-prompted once; the second miss in a row gets STUCK instead (no loops).
+STUCK_AFTER = 2
+
+# The form's questions (action_ask_<slot>).
+ASK = {
+    "client_name": "What name should I put the booking under?",
+    "contact": "What's the best phone number or email address to reach you about the appointment?",
+    "time_wish": (
+        "When would suit you? You can say something like 'next Friday afternoon' "
+        "or 'tomorrow at 10'."
+    ),
+    "consent": (
+        "To book, we keep your name and contact details only to manage this appointment "
+        "(see our privacy notice on the website). Is that okay?"
+    ),
+    "booking_ref": "What's your booking reference? It looks like FA-7K3Q.",
+    "booking_contact": "And the phone number or email address you booked with?",
+}
+# What each question expects, with an example, for when an answer was not understood twice.
+EXPECTED = {
+    "client_name": "your name as you'd like it on the booking, for example 'Sam Clarke'",
+    "contact": (
+        "a phone number or an email address, for example '07911 123456' or 'sam@example.com'"
+    ),
+    "time_wish": "a day and a time, for example 'next Friday afternoon' or 'tomorrow at 10'",
+    "chosen_slot": "the number of one of the times, for example '1', or 'none of these'",
+    "consent": "a yes or a no",
+    "booking_confirmed": "a yes or a no",
+    "cancel_confirmed": "a yes or a no",
+    "booking_ref": "your booking reference from your confirmation, for example 'FA-7K3Q'",
+    "booking_contact": (
+        "the phone number or email address you booked with, for example '07911 123456'"
+    ),
+}
+FREE_TIMES = "These times are free - which suits you?"
+SUMMARY_TITLE = "Please check your booking:"
+BOOKED = "You're booked! Your reference is"
+NOT_BOOKED = "Okay, I haven't booked anything. If you'd like to book later, just say so."
+CANCELLED = "is cancelled. We hope to see you another time."
+MOVED = "Done: booking"
+OTHER_TIME = "No problem. What other day or time would suit you?"
+YES_NO_REPROMPT = "Sorry, I didn't catch that - please answer yes or no."
+PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 
 
 def offer_text(slots: list[Slot], matches_wish: bool, wish_description: str | None) -> str:
@@ -16,7 +60,7 @@ def offer_text(slots: list[Slot], matches_wish: bool, wish_description: str | No
             "Could you try another day, or ask to speak to a person?"
         )
     if matches_wish:
-        return "These times are free - which suits you?"
+        return FREE_TIMES
     wished = f" ({wish_description})" if wish_description else ""
     return f"Sorry, nothing is free at the time you asked for{wished}, but there are times nearby."
 
@@ -28,7 +72,7 @@ def offer_buttons(slots: list[Slot]) -> list[dict[str, str]]:
 
 def summary(name: str, contact: str, slot: Slot, duration_minutes: int, price: str) -> str:
     return (
-        "Please check your booking:\n"
+        f"{SUMMARY_TITLE}\n"
         f"- First session ({duration_minutes} min, {price}) with {slot.practitioner_name}\n"
         f"- {slot.start:%A %d %B at %H:%M}\n"
         f"- Name: {name}\n"
@@ -39,7 +83,7 @@ def summary(name: str, contact: str, slot: Slot, duration_minutes: int, price: s
 
 def confirmation(record: BookingRecord, address: str, first_visit: str | None) -> str:
     lines = [
-        f"You're booked! Your reference is {record.ref}.",
+        f"{BOOKED} {record.ref}.",
         f"{record.start:%A %d %B at %H:%M} with {record.practitioner}, at {address}.",
     ]
     if first_visit:
@@ -51,8 +95,93 @@ def confirmation(record: BookingRecord, address: str, first_visit: str | None) -
     return "\n".join(lines)
 
 
-def with_phone_after_failures(reprompt: str, failures: int, phone: str | None) -> str:
-    """After repeated failures, offer a person instead of asking forever."""
-    if failures >= MAX_FAILURES and phone:
-        return f"{reprompt} If it's easier, call us on {phone} and we'll book it with you."
-    return reprompt
+# What the front desk does for someone who calls: book it, or sort out an existing booking.
+BOOK_IT = "book it with you"
+SORT_IT_OUT = "sort out your booking with you"
+# The managing form's steps: the front desk sorts out the booking rather than booking one.
+MANAGING_SLOTS = frozenset({"booking_ref", "booking_contact", "cancel_confirmed"})
+
+
+def too_many_guesses(phone: str | None) -> str:
+    """The guess limit is reached: no more reference + contact checks in this chat."""
+    call = f"please call us on {phone}" if phone else "please call the clinic"
+    return (
+        "Sorry, I still couldn't match that reference and contact, and to keep bookings safe "
+        f"I can't check any more here for now. To change or cancel your booking, {call} "
+        "and we'll sort it out with you."
+    )
+
+
+def stuck(slot: str, failures: int, phone: str | None) -> str:
+    """Not understood twice in a row: what was expected, an example, and a person.
+
+    The wording alternates, so the same words are never sent three times in a row.
+    """
+    expected = EXPECTED[slot]
+    offer = SORT_IT_OUT if slot in MANAGING_SLOTS else BOOK_IT
+    call = f"call the front desk on {phone} and we'll {offer}, or " if phone else ""
+    if failures % 2 == 0:
+        return (
+            f"Sorry, I still can't read that. I need {expected}. If it's easier, {call}"
+            "tap 'Talk to a person' and someone from the front desk will get back to you."
+        )
+    return (
+        f"Let's try once more - I'm looking for {expected}. You can also say 'stop', "
+        f"or {call}ask for a person."
+    )
+
+
+def describe(booking: dict | None) -> str:
+    """'FA-7K3Q on Friday 04 December at 10:00' for a booking found by the managing form."""
+    if not booking:
+        return ""
+    start = datetime.fromisoformat(booking["start"])
+    return f"{booking['ref']} on {start:%A %d %B at %H:%M}"
+
+
+def kept(booking: dict | None) -> str:
+    """No (or stop) when asked to cancel or move: say what stays."""
+    if not booking:
+        return "Okay, I've left your booking as it is."
+    return f"Okay, I've kept your booking {describe(booking)} as it is."
+
+
+STOPPED = "Okay, I've stopped. Nothing was booked or changed."
+
+
+def stopped(booking: dict | None) -> str:
+    """Stop in the middle of booking or changing a booking."""
+    stays = f" Your booking {describe(booking)} stays as it is." if booking else ""
+    return f"{STOPPED}{stays} Anything else I can help with?"
+
+
+def cancelled(ref: str) -> str:
+    return f"Your booking {ref} {CANCELLED}"
+
+
+def moved(ref: str, start: datetime, practitioner: str) -> str:
+    return f"{MOVED} {ref} is now on {start:%A %d %B at %H:%M} with {practitioner}."
+
+
+def pick_reprompt(count: int) -> str:
+    if count == 1:
+        return "Please tap the time if it suits you, or say 'none of these'."
+    return f"Please pick one of the times (1 to {count}), or say 'none of these'."
+
+
+def back_to_it(question: str) -> str:
+    """The form's question again after answering something else, in other words."""
+    return f"Back to your booking - {question[:1].lower()}{question[1:]}"
+
+
+NOT_FOUND = "I couldn't find a booking with that reference and contact. Please check both."
+
+
+def not_found(times: int, phone: str | None) -> str:
+    """A wrong reference/contact pair (the same words for either); a person from the second."""
+    if times >= STUCK_AFTER and phone:
+        return (
+            f"{NOT_FOUND} If you can't find them, call the front desk on {phone} or ask "
+            "for a person."
+        )
+    return NOT_FOUND

@@ -29,15 +29,37 @@ def new_reference() -> str:
     return f"{PREFIX}-{code}"
 
 
-def normalise_reference(text: str) -> str | None:
-    """The first booking reference in free text, in canonical "FA-7K3Q" form, or None."""
+# Common words that read as a reference when typed run together in lower case.
+_FA_WORDS = frozenset(
+    "father faster fasten farmer fatter fatten fanned fasted fawned farther fathers".split()
+)
+
+
+def normalise_reference(text: str, expecting: bool = False) -> str | None:
+    """The first booking reference in free text, in canonical "FA-7K3Q" form, or None.
+
+    `expecting`: the client is changing a booking, so "fa7k3q" or "fasyrf" typed in lower
+    case is a reference unless it is a word (no I, L, O or U: references never have them).
+    """
     for match in _CANDIDATE.finditer(text):
         if not match.group("sep") and _looks_like_word(match.group(0)):
-            continue
+            if not expecting or not _plausible_lower_case(match):
+                continue
         code = match.group("code").upper().translate(_CONFUSABLES)
         if all(char in ALPHABET for char in code):
             return f"{PREFIX}-{code}"
     return None
+
+
+def without_references(text: str) -> str:
+    """The text with every reference-like token blanked, so its digits are not read as
+    part of a phone number ("FA-7K38 07911 123456")."""
+    return _CANDIDATE.sub(" ", text)
+
+
+def _plausible_lower_case(match: re.Match[str]) -> bool:
+    code = match.group("code").upper()
+    return all(char in ALPHABET for char in code) and match.group(0).lower() not in _FA_WORDS
 
 
 def _looks_like_word(token: str) -> bool:

@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 
 from bot.booking import availability
 from bot.booking.availability import Slot
-from bot.booking.contact import Contact, ContactError, parse_contact
+from bot.booking.contact import (
+    Contact,
+    ContactError,
+    clean_name,
+    parse_contact,
+    parse_email,
+    parse_phone,
+)
+from bot.booking.guesses import Asker, GuessLimiter, TooManyGuesses
 from bot.booking.refs import new_reference, normalise_reference
 from bot.outbox.bookings import plan_booking_messages
 from bot.settings import get_settings
@@ -43,6 +51,13 @@ class SlotUnavailable(Exception):
 
 class BookingNotFound(LookupError):
     """No booking matches (the same answer whether the ref or the contact was wrong)."""
+
+
+class InvalidBookingRequest(ValueError):
+    """A name, contact or id that the form would never have accepted (e.g. a forged slot)."""
+
+
+MAX_SENDER_ID_CHARS = 255
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,13 @@ class BookingService:
         self.clock = clock
         # REMINDER_HOURS unless given (tests); read on first use, not at import.
         self.reminder_hours = reminder_hours
+        self._guesses: GuessLimiter | None = None
+
+    @property
+    def guesses(self) -> GuessLimiter:
+        if self._guesses is None:  # settings are read on first use, not at import
+            self._guesses = GuessLimiter(self.database_url, self.clock)
+        return self._guesses
 
     def _session(self):
         return session_scope(self.database_url)
@@ -208,11 +230,24 @@ class BookingService:
                 )
             return [_record(b, tz) for b in session.execute(query).scalars()]
 
-    def find(self, ref_text: str, contact_text: str) -> BookingRecord:
-        """The client's own confirmed booking: reference and contact must both match."""
-        with self._session() as session:
-            booking = self._owned_booking(session, ref_text, contact_text)
-            return _record(booking, availability.clinic_timezone(session))
+    def find(self, ref_text: str, contact_text: str, asker: Asker | None = None) -> BookingRecord:
+        """The client's own confirmed booking: reference and contact must both match.
+
+        With `asker` (every client-facing check) the guess limits apply: over them,
+        TooManyGuesses is raised without checking the pair; the wrong pair that reaches
+        them raises it too (instead of BookingNotFound).
+        """
+        region = self.region() if asker is not None else ""
+        if asker is not None:
+            self.guesses.check(asker, ref_text, contact_text, region)
+        try:
+            with self._session() as session:
+                booking = self._owned_booking(session, ref_text, contact_text)
+                return _record(booking, availability.clinic_timezone(session))
+        except BookingNotFound:
+            if asker is not None and self.guesses.failed(asker, ref_text, contact_text, region):
+                raise TooManyGuesses("too many wrong reference and contact pairs") from None
+            raise
 
     # --- writing -------------------------------------------------------------------
 
@@ -220,6 +255,7 @@ class BookingService:
         """Save a booking in one transaction, or raise SlotUnavailable / ConsentRequired."""
         if not request.consent:
             raise ConsentRequired("the client has not agreed to us keeping their contact details")
+        request = self._validated(request)
         for _ in range(_REF_ATTEMPTS):
             try:
                 with self._session() as session:
@@ -304,6 +340,44 @@ class BookingService:
             raise SlotUnavailable("the slot was booked by someone else") from None
 
     # --- helpers -------------------------------------------------------------------
+
+    def _validated(self, request: BookingRequest) -> BookingRequest:
+        """The request as the store may keep it, or InvalidBookingRequest.
+
+        The form validates each answer, but what reaches this method comes from slots,
+        which a forged tracker (or any future caller) can fill with anything: the name
+        must be plain text within the limit, the contact a valid phone number (E.164) or
+        email address, the ids plain and short. Checked here so every writer is covered.
+        """
+        try:
+            name = clean_name(request.name if isinstance(request.name, str) else "")
+            contact = request.contact
+            phone = parse_phone(contact.phone, self.region()) if contact.phone else None
+            email = parse_email(contact.email) if contact.email else None
+        except ContactError:
+            raise InvalidBookingRequest("the name or contact is not valid") from None
+        if not (phone or email):
+            raise InvalidBookingRequest("a phone number or an email address is needed")
+        if phone and contact.phone != phone:
+            raise InvalidBookingRequest("the phone number is not in E.164 form")
+        channel = request.channel if isinstance(request.channel, str) else ""
+        sender = request.sender_id
+        if not channel or len(channel) > 32 or not channel.isprintable():
+            raise InvalidBookingRequest("the channel name is not valid")
+        if sender is not None and (
+            not isinstance(sender, str)
+            or len(sender) > MAX_SENDER_ID_CHARS
+            or not sender.isprintable()
+        ):
+            raise InvalidBookingRequest("the conversation id is not valid")
+        return BookingRequest(
+            name=name,
+            contact=Contact(phone=phone, email=email),
+            slot=request.slot,
+            consent=request.consent,
+            channel=channel,
+            sender_id=sender,
+        )
 
     def _owned_booking(self, session: Session, ref_text: str, contact_text: str) -> Booking:
         ref = normalise_reference(ref_text or "")

@@ -178,6 +178,13 @@ class BoundedStore(Generic[_V]):
         self._items.pop(key, None)
         return value
 
+    def add(self, key: str, value: _V) -> bool:
+        """Store `value` unless `key` is already there (and not expired); whether it was new."""
+        if self.get(key) is not None:
+            return False
+        self.put(key, value)
+        return True
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -206,6 +213,10 @@ class RedisStore(Generic[_V]):
     def pop(self, key: str) -> _V | None:
         raw = self._client.getdel(self._prefix + key)
         return None if raw is None else json.loads(raw)
+
+    def add(self, key: str, value: _V) -> bool:
+        """SET NX: of several instances seeing the same key at once, exactly one gets True."""
+        return bool(self._client.set(self._prefix + key, json.dumps(value), ex=self._ttl, nx=True))
 
 
 def redis_client(url: str | None = None):
@@ -239,3 +250,152 @@ def loggable_id(value: object) -> str:
     """`value` if it looks like a platform's id, else "?"."""
     text = str(value) if value is not None else ""
     return text if _LOGGABLE_ID.match(text) else "?"
+
+
+# --- conversation ids that belong to one channel --------------------------------------------
+# Every channel hands Rasa "<channel>:<the platform's id>", so no client of one channel can
+# name a conversation of another (a REST sender "whatsapp:+44..." becomes
+# "rest:whatsapp:+44...", a different conversation). Twilio's WhatsApp "From" already is
+# "whatsapp:+E164", which is its namespaced form as it is.
+CHANNEL_NAMESPACES = ("rest", "widget", "whatsapp", "telegram")
+
+
+def conversation_id(channel: str, platform_id: str) -> str:
+    """The conversation id Rasa sees for a channel's client id."""
+    prefix = f"{channel}:"
+    return platform_id if platform_id.startswith(prefix) else prefix + platform_id
+
+
+def platform_id(channel: str, conversation: str) -> str:
+    """The channel's own client id back from a conversation id (for sending replies)."""
+    return conversation.removeprefix(f"{channel}:")
+
+
+# --- replays -------------------------------------------------------------------------------
+
+
+class ReplayGuard:
+    """Remembers platform message ids (Twilio MessageSid, Telegram update_id) for a window,
+    so a replayed or re-sent request is handled once: in Redis in production mode (every
+    instance sees the same ids, SET NX decides), in this process otherwise."""
+
+    def __init__(self, namespace: str, window_seconds: float, store=None) -> None:
+        self._store = store if store is not None else shared_store(
+            namespace, 100_000, ttl_seconds=window_seconds
+        )
+
+    def first_time(self, message_id: str) -> bool:
+        return self._store.add(message_id, 1)
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+
+def limit_request_bodies(app: Any) -> None:
+    """Refuse bodies over MAX_BODY_BYTES with 413 before anything reads them.
+
+    Sanic's HTTP protocol enforces REQUEST_MAX_SIZE while receiving a body (a Content-Length
+    over it fails at the first read; a chunked body as soon as it passes it), before any
+    handler, JSON or form parsing. It is a setting of the whole app Rasa shares with the
+    channels, so every route of the server gets it (Rasa's HTTP API too, which `make run`
+    does not enable). Set when a channel's blueprint is registered, before connections
+    exist (each connection reads the limit when it opens). Websocket frames get the same cap.
+    """
+    from bot.settings import get_settings
+
+    limit = get_settings().max_body_bytes
+    app.config.REQUEST_MAX_SIZE = limit
+    app.config.WEBSOCKET_MAX_SIZE = max(limit, 1024)
+
+
+def body_limited(blueprint_class: type) -> type:
+    """A Blueprint subclass whose registration also applies limit_request_bodies."""
+
+    class BodyLimited(blueprint_class):  # type: ignore[misc, valid-type]
+        def register(self, app: Any, options: dict[str, Any]) -> None:
+            limit_request_bodies(app)
+            super().register(app, options)
+
+    BodyLimited.__name__ = f"BodyLimited{blueprint_class.__name__}"
+    return BodyLimited
+
+
+# --- client addresses behind a reverse proxy -------------------------------------------------
+
+
+class TrustedProxies:
+    """Which peers may state the client's address (TRUSTED_PROXIES).
+
+    The socket's peer is the client unless it is a trusted proxy; then the address comes
+    from X-Forwarded-For (walked from the right, skipping trusted proxies, so a client
+    cannot slip in an address of its own choosing on the left) or else `Forwarded: for=`.
+    Nobody else's headers are read: a client talking to Rasa directly cannot pick its
+    rate-limit bucket.
+    """
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        import ipaddress
+
+        self._networks = [ipaddress.ip_network(entry.strip(), strict=False) for entry in entries]
+
+    @classmethod
+    def from_settings(cls) -> TrustedProxies:
+        from bot.settings import get_settings
+
+        return cls(get_settings().trusted_proxies)
+
+    def trusted(self, address: str | None) -> bool:
+        import ipaddress
+
+        if not address or not self._networks:
+            return False
+        try:
+            ip = ipaddress.ip_address(address.strip("[]"))
+        except ValueError:
+            return False
+        return any(ip in network for network in self._networks)
+
+    def client_address(self, peer: str | None, headers: Mapping[str, str]) -> str | None:
+        if not self.trusted(peer):
+            return peer or None
+        chain = _forwarded_chain(headers)
+        for hop in reversed(chain):
+            if not self.trusted(hop):
+                return hop
+        return chain[0] if chain else peer
+
+    def of_request(self, request: Any) -> str | None:
+        """The client address of a Sanic request (its socket peer is `request.ip`)."""
+        return self.client_address(request.ip, request.headers)
+
+
+_FORWARDED_FOR = re.compile(r'for="?\[?([^\]";,]+)', re.IGNORECASE)
+
+
+def _forwarded_chain(headers: Mapping[str, str]) -> list[str]:
+    """Addresses named by X-Forwarded-For (preferred) or Forwarded, left (client) to right."""
+    import ipaddress
+
+    getall = getattr(headers, "getall", None)
+
+    def values(name: str) -> list[str]:
+        if getall is not None:
+            return list(getall(name, []))
+        value = headers.get(name)
+        return [value] if value else []
+
+    raw = [part.strip() for value in values("x-forwarded-for") for part in value.split(",")]
+    if not raw:
+        raw = [match.group(1) for value in values("forwarded") for match in
+               _FORWARDED_FOR.finditer(value)]
+    chain = []
+    for item in raw:
+        candidate = item.strip()
+        # "1.2.3.4:5678" -> "1.2.3.4"; IPv6 keeps its colons.
+        if candidate.count(":") == 1:
+            candidate = candidate.split(":")[0]
+        try:
+            chain.append(str(ipaddress.ip_address(candidate)))
+        except ValueError:
+            continue  # "unknown", obfuscated ids, garbage: not an address
+    return chain

@@ -43,7 +43,11 @@ from bot.channels import (
     ConfiguredFromEnv,
     NotConfigured,
     RedisStore,
+    ReplayGuard,
+    body_limited,
+    conversation_id,
     loggable_id,
+    platform_id,
     public_webhook_url,
     read_env,
     screen,
@@ -280,7 +284,7 @@ class TelegramOutput(OutputChannel):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         try:
-            await self.api.send_photo(recipient_id, image)
+            await self.api.send_photo(platform_id("telegram", recipient_id), image)
         except TelegramError as error:
             logger.error("telegram: %s", error)
 
@@ -294,6 +298,7 @@ class TelegramOutput(OutputChannel):
     async def _send(
         self, chat_id: str, text: str, reply_markup: dict[str, Any] | None = None
     ) -> None:
+        chat_id = platform_id("telegram", chat_id)  # "telegram:123" (Rasa's id) -> 123
         try:
             sent = await self.api.send_message(chat_id, text, reply_markup)
         except TelegramError as error:  # e.g. the client blocked the bot: log, go on
@@ -343,8 +348,13 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
         self.callback_data: CallbackData = callback_data or StoredCallbackData(
             store=shared_store("telegram-callbacks", 10_000)
         )
-        # Telegram re-sends an update it got no 2xx for: each is handled once.
-        self._seen_updates = shared_store("telegram-updates", 1000, ttl_seconds=24 * 3600)
+        # Telegram re-sends an update it got no 2xx for, and a replayed request must not
+        # count twice: each update_id is handled once (SET NX in Redis in production).
+        from bot.settings import get_settings
+
+        self._seen_updates = ReplayGuard(
+            "telegram-updates", get_settings().replay_window_seconds
+        )
 
     def get_output_channel(self) -> TelegramOutput | None:
         if self.api is None:
@@ -361,7 +371,7 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Conversations staff have taken over never reach the assistant (bot/takeover.py).
         on_new_message = hold_for_staff(on_new_message)
-        webhook = Blueprint("clinic_telegram_webhook", __name__)
+        webhook = body_limited(Blueprint)("clinic_telegram_webhook", __name__)
 
         @webhook.listener("after_server_stop")
         async def close_session(*_: Any) -> None:
@@ -394,17 +404,17 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
             logger.warning("telegram: an update that is not a JSON object; ignored")
             return
         update_id = loggable_id(update.get("update_id"))
-        if update_id != "?":
-            if self._seen_updates.get(update_id):
-                logger.info("telegram: update %s already handled", update_id)
-                return
-            self._seen_updates.put(update_id, True)
+        if update_id != "?" and not self._seen_updates.first_time(update_id):
+            logger.info("telegram: update %s already handled", update_id)
+            return
         incoming = await self._read(update, update_id)
         output = self.get_output_channel()
         if incoming is None or output is None:
             return
+        # The conversation is "telegram:<chat id>": no other channel can name it.
+        conversation = conversation_id(self.name(), incoming.chat_id)
         # Button presses count against the rate limit too; their payload is ours, as it is.
-        screened = screen(self.guard, incoming.chat_id, incoming.payload or incoming.text)
+        screened = screen(self.guard, conversation, incoming.payload or incoming.text)
         if screened.text is None:
             logger.info(
                 "telegram: update %s not passed on (%d chars, %s)",
@@ -427,7 +437,7 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
                 UserMessage(
                     text,
                     output,
-                    incoming.chat_id,
+                    conversation,
                     input_channel=self.name(),
                     message_id=None if update_id == "?" else f"telegram-{update_id}",
                 )

@@ -43,7 +43,10 @@ from bot.channels import (
     ConfiguredFromEnv,
     NotConfigured,
     RedisStore,
+    ReplayGuard,
     Screened,
+    body_limited,
+    conversation_id,
     loggable_id,
     public_webhook_url,
     read_env,
@@ -266,9 +269,16 @@ class WhatsAppInput(ConfiguredFromEnv, InputChannel):
         http_client: HttpClient | None = None,
         buttons: ButtonMemory | None = None,
         guard: MessageGuard | None = None,
+        replays: ReplayGuard | None = None,
     ) -> None:
         """`settings` None: the channel is off. `http_client`: Twilio's transport (tests)."""
+        from bot.settings import get_settings
+
         self.settings = settings
+        # A signed request replayed (same MessageSid) is answered 200 and not handled again.
+        self.replays = replays or ReplayGuard(
+            "whatsapp-messages", get_settings().replay_window_seconds
+        )
         self.buttons: ButtonMemory = buttons or StoredButtonMemory(
             store=shared_store("whatsapp-buttons", 10_000, BUTTON_MEMORY_SECONDS)
         )
@@ -310,7 +320,7 @@ class WhatsAppInput(ConfiguredFromEnv, InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Conversations staff have taken over never reach the assistant (bot/takeover.py).
         on_new_message = hold_for_staff(on_new_message)
-        webhook = Blueprint("clinic_whatsapp_webhook", __name__)
+        webhook = body_limited(Blueprint)("clinic_whatsapp_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -333,11 +343,16 @@ class WhatsAppInput(ConfiguredFromEnv, InputChannel):
     ) -> None:
         form = twilio_form(request)
         message_id = loggable_id(form.get("MessageSid"))
+        if message_id != "?" and not self.replays.first_time(message_id):
+            logger.info("whatsapp: message %s already handled (a replay); ignored", message_id)
+            return
         sender = (form.get("From") or "").strip()
         output = self.get_output_channel()
         if not sender or output is None:
             logger.warning("whatsapp: message %s has no sender; ignored", message_id)
             return
+        # Twilio's "whatsapp:+E164" is already the conversation id of the WhatsApp channel.
+        sender = conversation_id(self.name(), sender)
         screened, chosen = self.incoming(sender, form.get("Body") or "")
         if screened.text is None:
             logger.info(

@@ -16,8 +16,10 @@ Differences from Rasa's `socketio` channel, on purpose:
   Rasa's own channel passes `cors_allowed_origins=[]` to python-socketio, which turns
   the origin check off altogether.
 - engine.io sends the CORS headers of the socket.io endpoint (for allowed origins only);
-  Rasa's app-wide sanic-cors (`rasa run --cors "*"`, as in `make run`) is skipped there,
-  since a second Access-Control-Allow-Origin header makes browsers refuse the response.
+  Rasa's app-wide sanic-cors (`rasa run --cors ...`; `make run` sets none) is skipped
+  there, since a second Access-Control-Allow-Origin header makes browsers refuse it.
+- Conversations are "widget:<session id>" (bot.channels.conversation_id); replies go to
+  the socket.io room "<session id>".
 - The room of a persistent session is really joined: Rasa 3.6 calls the coroutine
   `AsyncServer.enter_room` without awaiting it (python-socketio >= 5.10), so bot
   replies to a persistent session would reach nobody.
@@ -48,6 +50,8 @@ from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
+from bot.booking.guesses import ADDRESS_METADATA_KEY, address_key
+from bot.channels import TrustedProxies, conversation_id, limit_request_bodies, platform_id
 from bot.channels import widget_push as push
 from bot.guard import MessageGuard
 from bot.takeover import hold_for_staff
@@ -137,6 +141,7 @@ class WidgetBlueprint(SocketBlueprint):
         self.ctx.static_files = read_static_files()
 
     def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        limit_request_bodies(app)  # socket.io's long-polling POSTs included
         sio: AsyncServer = self.ctx.sio
 
         async def socketio_endpoint(request: Request) -> HTTPResponse:
@@ -179,6 +184,13 @@ class WidgetBlueprint(SocketBlueprint):
             methods=["GET", "HEAD"],
             name="widget_static_file",
         )
+
+
+class WidgetOutput(SocketIOOutput):
+    """Replies to the socket.io room of a conversation "widget:<session>" (room "<session>")."""
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await super()._send_message(platform_id("widget", socket_id), response)
 
 
 class WidgetInput(SocketIOInput):
@@ -227,6 +239,7 @@ class WidgetInput(SocketIOInput):
         )
         self.cors_allowed_origins = parse_origins(cors_allowed_origins)
         self.guard = guard or MessageGuard.from_settings()
+        self.proxies = TrustedProxies.from_settings()
         if "*" in self.cors_allowed_origins:
             raise ValueError(
                 f"{ALLOWED_ORIGINS_ENV} / cors_allowed_origins must list the clinic's "
@@ -261,8 +274,9 @@ class WidgetInput(SocketIOInput):
                 return False
             # The visitor's address, for the guard's per-address rate limit (engine.io's
             # own REMOTE_ADDR is always 127.0.0.1 under Sanic).
+            # Behind a trusted proxy (TRUSTED_PROXIES) the address it forwards.
             request = environ.get("sanic.request")
-            ip = (getattr(request, "remote_addr", "") or getattr(request, "ip", "")) or None
+            ip = self.proxies.of_request(request) if request is not None else None
             await sio.save_session(sid, {"ip": ip}, namespace=namespace)
             return True
 
@@ -314,13 +328,22 @@ class WidgetInput(SocketIOInput):
                 return
         else:
             sender_id = sid
-        output = SocketIOOutput(self.sio, self.bot_message_evt)
+        output = WidgetOutput(self.sio, self.bot_message_evt)
+        # The widget's conversations are its own: "widget:<session>" (see bot.channels).
+        conversation = conversation_id(self.name(), sender_id)
         # Rate limits, length, clean text, no Rasa payload syntax but our buttons'.
-        verdict = self.guard.check(sender_id, session.get("ip"), data.get("message"))
+        verdict = self.guard.check(conversation, session.get("ip"), data.get("message"))
         if verdict.reply is not None:  # answered here, only to the socket that sent it
             await output.send_text_message(sid, verdict.reply)
             return
-        message = UserMessage(verdict.text, output, sender_id, input_channel=self.name())
+        message = UserMessage(
+            verdict.text,
+            output,
+            conversation,
+            input_channel=self.name(),
+            # Set here, never by the visitor: the guess limits' per-address count.
+            metadata={ADDRESS_METADATA_KEY: address_key(session.get("ip"))},
+        )
         try:
             await on_new_message(message)
         except Exception as error:  # the visitor gets an apology; the log never gets the text

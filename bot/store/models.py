@@ -268,7 +268,8 @@ class Booking(Base):
     email = Column(String(254), index=True)
     consent_at = Column(UTCDateTime, nullable=False)
     channel = Column(String(32), nullable=False)
-    sender_id = Column(String(128))
+    # The conversation id, "<channel>:<the platform's id>" (migration 0003).
+    sender_id = Column(String(255))
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
     updated_at = Column(UTCDateTime, nullable=False, default=utc_now, onupdate=utc_now)
     cancelled_at = Column(UTCDateTime)
@@ -285,7 +286,7 @@ class HandoffRequest(Base):
 
     id = Column(Integer, primary_key=True)
     channel = Column(String(32), nullable=False)
-    sender_id = Column(String(128), nullable=False)
+    sender_id = Column(String(255), nullable=False)
     transcript = Column(JSON, nullable=False, default=list)
     contact = Column(String(254))
     reason = Column(String(64), nullable=False, default="asked_for_a_person")
@@ -405,3 +406,24 @@ class OutboxMessage(Base):
     last_error = Column(String(200))
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
     sent_at = Column(UTCDateTime)
+
+
+class BookingLookupFailure(Base):
+    """A reference + contact pair that matched no booking, or a check refused for too many.
+
+    Counted to stop guessing (bot.booking.guesses); `clinic lockouts list` shows the refused
+    ones to staff. No contact details: the contact and the client's address are kept only
+    as keyed hashes, enough to count repeats. `ref` is the reference that was tried.
+    """
+
+    __tablename__ = "booking_lookup_failures"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(32), nullable=False)
+    sender_id = Column(String(255))
+    ref = Column(String(16))
+    contact_key = Column(String(64), index=True)
+    address_key = Column(String(64), index=True)
+    # True: the check was refused (the limit was reached), not just a wrong pair.
+    locked_out = Column(Boolean, nullable=False, default=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)

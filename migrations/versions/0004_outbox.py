@@ -1,7 +1,7 @@
 """outbox of messages to send; bookings.sequence for calendar updates
 
 Revision ID: 0003_outbox
-Revises: 0002
+Revises: 0003_conversation_isolation
 Create Date: 2026-12-02 05:50:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_outbox'
-down_revision = '0002'
+down_revision = '0003_conversation_isolation'
 branch_labels = None
 depends_on = None
 
