@@ -29,6 +29,7 @@ from bot.production import write_endpoints
 from bot.store import migrate
 from tests.conftest import KNOWLEDGE_DIR, POSTGRES_ADMIN_URL
 from tests.servers import (
+    ACTION_TOKEN,
     BIN,
     Server,
     action_server,
@@ -70,6 +71,8 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
         "SANIC_HOST": "127.0.0.1",
+        # Production mode: Rasa and the action server share this secret (bot/production.py).
+        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
         # Redis is shared with other test runs on this machine: keep their rate counts
         # (all from 127.0.0.1) from limiting this client.
         "RATE_LIMIT_PER_IP": "100000",
