@@ -26,6 +26,7 @@ from actions.booking import (
     validator,
 )
 from actions.common import ANSWERS, in_thread
+from actions.reminders import manage_reminded, reminder_if_any
 from bot.booking import messages
 from bot.booking.availability import Slot
 from bot.booking.guesses import ADDRESS_METADATA_KEY, Asker, TooManyGuesses
@@ -64,6 +65,10 @@ class ActionStartManageBooking(Action):
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         intent = tracker.get_intent_of_latest_message()
         action = "cancel" if intent == "cancel_booking" else "reschedule"
+        # Just reminded of a booking ("move it" to the reminder): that one, no ref needed.
+        reminded = await reminder_if_any(tracker)
+        if reminded is not None:
+            return manage_reminded(tracker, reminded, action)
         return [*clear_form_slots(tracker), SlotSet("manage_action", action)]
 
 
@@ -178,6 +183,7 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
                 BOOKINGS.cancel,
                 tracker.get_slot("booking_ref"),
                 tracker.get_slot("booking_contact"),
+                tracker.sender_id,
             )
         except BookingNotFound:
             return {"cancel_confirmed": False}
@@ -200,6 +206,7 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
                 tracker.get_slot("booking_ref"),
                 tracker.get_slot("booking_contact"),
                 slot,
+                tracker.sender_id,
             )
         except SlotUnavailable:
             return await taken_meanwhile(dispatcher, tracker, slot)

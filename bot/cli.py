@@ -333,6 +333,113 @@ def _telegram_set_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- staff accounts of the console ------------------------------------------------------
+
+
+def _operator() -> str:
+    """Who ran a `clinic staff` command, for the audit log."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """From stdin (--password-stdin: scripts and tests) or typed twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(f"New password for {args.name}: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _staff_change(args: argparse.Namespace) -> int:
+    from bot.console.accounts import AccountError, StaffAccounts
+
+    accounts = StaffAccounts(_store_url())
+    try:
+        if args.staff_command == "add":
+            info = accounts.add(args.name, _new_password(args), _operator())
+            print(f"Added {info.name}: they can log in to the front desk console now.")
+        elif args.staff_command == "reset-password":
+            info = accounts.reset_password(args.name, _new_password(args), _operator())
+            print(f"New password set for {info.name}; their open sessions are logged out.")
+        elif args.staff_command == "disable":
+            info = accounts.disable(args.name, _operator())
+            print(f"Disabled {info.name}; their open sessions are logged out.")
+        else:
+            info = accounts.enable(args.name, _operator())
+            print(f"Enabled {info.name}.")
+    except (AccountError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _staff_list(args: argparse.Namespace) -> int:
+    from bot.console.accounts import StaffAccounts
+
+    staff = StaffAccounts(_store_url()).list()
+    if args.json:
+        _print_json([info.as_json() for info in staff])
+        return 0
+    if not staff:
+        print("No staff accounts. Add one with `clinic staff add NAME`.")
+        return 0
+    now = datetime.now(timezone.utc)
+    rows = [
+        [
+            _cell(info.name),
+            "active" if info.active else "disabled",
+            "locked" if info.locked_until and info.locked_until > now else "-",
+            _local(info.last_login_at, timezone.utc) if info.last_login_at else "never",
+        ]
+        for info in staff
+    ]
+    _print_table(["NAME", "STATUS", "LOCK", "LAST LOGIN (UTC)"], rows)
+    return 0
+
+
+def _add_staff_commands(commands: argparse._SubParsersAction) -> None:
+    staff = _subcommands(
+        _command(
+            commands,
+            "staff",
+            "staff accounts of the front desk console",
+            "Passwords are stored as argon2 hashes and never shown. Five failed logins in a\n"
+            "row lock an account for 15 minutes; reset-password unlocks it.",
+        ),
+        "staff_command",
+    )
+    for name, summary in (
+        ("add", "add a staff account (asks for the password twice)"),
+        ("reset-password", "set a new password (logs the account out everywhere, unlocks it)"),
+    ):
+        sub = _command(staff, name, summary)
+        sub.add_argument("name", metavar="NAME")
+        sub.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from the first line of stdin (for scripts)",
+        )
+        sub.set_defaults(handler=_staff_change)
+    for name, summary in (
+        ("disable", "stop an account from logging in (and log it out everywhere)"),
+        ("enable", "let a disabled account log in again"),
+    ):
+        sub = _command(staff, name, summary)
+        sub.add_argument("name", metavar="NAME")
+        sub.set_defaults(handler=_staff_change)
+    listing = _command(staff, "list", "list staff accounts (never their passwords)")
+    listing.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    listing.set_defaults(handler=_staff_list)
+
+
 # --- privacy ---------------------------------------------------------------------------
 
 
@@ -370,6 +477,7 @@ def _privacy_purge(args: argparse.Namespace) -> int:
     print(f"Purged personal data from before {report.cutoff:%Y-%m-%d %H:%M} UTC:")
     print(f"  bookings anonymised:    {report.bookings_anonymised}")
     print(f"  handoffs cleared:       {report.handoffs_cleared}")
+    print(f"  outbox messages deleted: {report.outbox_deleted}")
     print(_conversations_line(report.conversations_deleted, report.events_deleted))
     return 0
 
@@ -394,6 +502,7 @@ def _privacy_erase(args: argparse.Namespace) -> int:
     print(f"Erased {report.contact}:")
     print(f"  bookings anonymised:    {len(report.bookings_anonymised)}" + (refs and f" ({refs})"))
     print(f"  handoffs cleared:       {report.handoffs_cleared}")
+    print(f"  outbox messages deleted: {report.outbox_deleted}")
     print(_conversations_line(report.conversations_deleted))
     if report.upcoming:
         print(
@@ -593,6 +702,10 @@ def build_parser() -> argparse.ArgumentParser:
     set_hook.set_defaults(handler=_telegram_set_webhook)
 
     _add_privacy_commands(commands)
+    from bot.outbox.cli import add_outbox_commands  # imports this module's helpers
+
+    add_outbox_commands(commands)
+    _add_staff_commands(commands)
     return parser
 
 

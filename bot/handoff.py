@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from bot.booking.contact import ContactError, parse_contact
-from bot.store.models import ClinicInfo, HandoffRequest, HandoffStatus
+from bot.settings import get_settings
+from bot.store.models import ClinicInfo, ConversationTakeover, HandoffRequest, HandoffStatus
 from bot.store.session import session_scope
 
 TRANSCRIPT_TURNS = 20
@@ -112,6 +114,7 @@ class HandoffQueue:
             )
             session.add(row)
             session.flush()
+            notify_front_desk(session, row)
             return _record(row)
 
     def list(self, only_open: bool = False) -> list[HandoffRecord]:
@@ -129,5 +132,47 @@ class HandoffQueue:
             if row.status is not HandoffStatus.CLOSED:
                 row.status = HandoffStatus.CLOSED
                 row.closed_at = self.clock()
+            # A closed request gives the conversation back to the assistant.
+            session.execute(
+                delete(ConversationTakeover).where(ConversationTakeover.handoff_id == row.id)
+            )
             session.flush()
             return _record(row)
+
+
+def notify_front_desk(session: Session, row: HandoffRequest) -> None:
+    """Queue the front desk's notifications of a new request, in the request's transaction.
+
+    Through the outbox: a failed send is retried and never loses the request, and the
+    dedupe key means one notification per request and channel, however often it runs.
+    The notice says where to look, never who is waiting or what they wrote: email and
+    chat apps are not where clients' details should be.
+    """
+    from bot import outbox
+
+    settings = get_settings()
+    link = f"{settings.console_public_url}/inbox/{row.id}"
+    text = (
+        f"A client is waiting for the front desk (request {row.id}, {row.channel} chat). "
+        f"Open the console to answer: {link}"
+    )
+    if settings.front_desk_email:
+        outbox.enqueue(
+            session,
+            kind=outbox.HANDOFF_NOTIFY_EMAIL,
+            channel="email",
+            recipient=settings.front_desk_email,
+            body={"subject": f"A client is waiting (request {row.id})", "text": text},
+            dedupe_key=f"handoff:{row.id}:email",
+            handoff_id=row.id,
+        )
+    if settings.staff_telegram_chat_id:
+        outbox.enqueue(
+            session,
+            kind=outbox.HANDOFF_NOTIFY_TELEGRAM,
+            channel="telegram",
+            recipient=settings.staff_telegram_chat_id,
+            body={"text": text},
+            dedupe_key=f"handoff:{row.id}:telegram",
+            handoff_id=row.id,
+        )

@@ -27,7 +27,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -41,6 +41,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     create_engine,
     delete,
     func,
@@ -58,7 +59,10 @@ from bot.store.models import (
     BookingLookupFailure,
     BookingStatus,
     ClinicInfo,
+    ConversationTakeover,
+    HandoffMessage,
     HandoffRequest,
+    OutboxMessage,
 )
 from bot.store.session import get_engine
 
@@ -90,6 +94,9 @@ EVENTS = Table(
 
 BOOKINGS = Booking.__table__
 HANDOFFS = HandoffRequest.__table__
+OUTBOX = OutboxMessage.__table__
+# Outbox rows still to be sent (a reminder for an appointment far ahead is kept by purge).
+OUTBOX_WAITING = ("pending", "sending")
 LOOKUP_FAILURES = BookingLookupFailure.__table__
 # Channels whose conversation ids got a "<channel>:" prefix in migration 0003; the tracker
 # store may still hold their older conversations under the bare id.
@@ -123,6 +130,7 @@ class PurgeReport:
     # None: no tracker store configured (TRACKER_DB_URL unset), conversations not touched.
     conversations_deleted: int | None
     events_deleted: int | None
+    outbox_deleted: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,10 +140,16 @@ class EraseReport:
     upcoming: tuple[str, ...]  # of those, confirmed appointments still ahead
     handoffs_cleared: int
     conversations_deleted: int | None  # None: TRACKER_DB_URL unset, not touched
+    outbox_deleted: int = 0
 
     @property
     def nothing_found(self) -> bool:
-        return not (self.bookings_anonymised or self.handoffs_cleared or self.conversations_deleted)
+        return not (
+            self.bookings_anonymised
+            or self.handoffs_cleared
+            or self.conversations_deleted
+            or self.outbox_deleted
+        )
 
 
 def _utc_now() -> datetime:
@@ -193,8 +207,18 @@ def purge(
         conversations = events = None
         if tracker is not None:
             conversations, events = _purge_conversations(tracker, cutoff)
+        old_handoffs = _old_handoffs(store, cutoff)
+        # Messages about what is forgotten here, and any sent or dropped before the cutoff.
+        outbox = _delete_outbox(
+            store,
+            or_(
+                OUTBOX.c.booking_id.in_(select(BOOKINGS.c.id).where(BOOKINGS.c.ends_at < cutoff)),
+                and_(OUTBOX.c.created_at < cutoff, OUTBOX.c.status.not_in(OUTBOX_WAITING)),
+            ),
+            handoff_ids=old_handoffs,
+        )
         bookings = _anonymise_bookings(store, BOOKINGS.c.ends_at < cutoff, now)
-        handoffs = _clear_handoffs(store, _old_handoffs(store, cutoff))
+        handoffs = _clear_handoffs(store, old_handoffs)
         # Refused booking checks name the conversation: forgotten with the rest.
         store.execute(delete(LOOKUP_FAILURES).where(LOOKUP_FAILURES.c.created_at < cutoff))
     logger.info(
@@ -204,7 +228,7 @@ def purge(
         handoffs,
         _conversations_done(conversations),
     )
-    return PurgeReport(cutoff, bookings, handoffs, conversations, events)
+    return PurgeReport(cutoff, bookings, handoffs, conversations, events, outbox)
 
 
 def _purge_conversations(tracker: Connection, cutoff: datetime) -> tuple[int, int]:
@@ -305,6 +329,16 @@ def erase(
             conversations = _existing_conversations(tracker, sorted(senders))
             _delete_conversations(tracker, conversations)
         ids = [row.id for row in bookings]
+        # Their messages: of their bookings and handoffs, or addressed to them.
+        recipients = sorted(senders | {f"whatsapp:{contact.phone}"} if contact.phone else senders)
+        addressed = [OUTBOX.c.recipient.in_(chunk) for chunk in _chunks(recipients)]
+        if contact.email:
+            addressed.append(func.lower(OUTBOX.c.recipient) == contact.email.lower())
+        if contact.phone:
+            addressed.append(OUTBOX.c.recipient == contact.phone)
+        outbox = _delete_outbox(
+            store, or_(*addressed) if addressed else None, booking_ids=ids, handoff_ids=theirs
+        )
         for chunk in _chunks(ids):
             _anonymise_bookings(store, BOOKINGS.c.id.in_(chunk), now)
         cleared = _clear_handoffs(store, to_clear)
@@ -327,6 +361,7 @@ def erase(
         upcoming=upcoming,
         handoffs_cleared=cleared,
         conversations_deleted=None if conversations is None else len(conversations),
+        outbox_deleted=outbox,
     )
 
 
@@ -469,6 +504,23 @@ def _anonymise_bookings(store: Connection, which, now: datetime) -> int:
     return result.rowcount
 
 
+def _delete_outbox(
+    store: Connection,
+    which=None,
+    booking_ids: Iterable[int] = (),
+    handoff_ids: Iterable[int] = (),
+) -> int:
+    """Delete outbox rows (sent or not) that `which` selects or that belong to the given
+    bookings or handoffs; how many."""
+    deleted = 0
+    if which is not None:
+        deleted += store.execute(delete(OUTBOX).where(which)).rowcount
+    for column, ids in ((OUTBOX.c.booking_id, booking_ids), (OUTBOX.c.handoff_id, handoff_ids)):
+        for chunk in _chunks(sorted(ids)):
+            deleted += store.execute(delete(OUTBOX).where(column.in_(chunk))).rowcount
+    return deleted
+
+
 def _handoff_has_personal_data(row) -> bool:
     return bool(row.transcript) or row.contact is not None or row.sender_id != ERASED_SENDER
 
@@ -480,6 +532,11 @@ def _clear_handoffs(store: Connection, ids: list[int]) -> int:
             .where(HANDOFFS.c.id.in_(chunk))
             .values(transcript=[], contact=None, sender_id=ERASED_SENDER)
         )
+        # What the client and staff wrote after the request (the console's transcript).
+        messages = HandoffMessage.__table__
+        store.execute(delete(messages).where(messages.c.handoff_id.in_(chunk)))
+        takeovers = ConversationTakeover.__table__
+        store.execute(delete(takeovers).where(takeovers.c.handoff_id.in_(chunk)))
     return len(ids)
 
 

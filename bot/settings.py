@@ -34,6 +34,43 @@ class Settings:
     rate_limit_per_ip: int = 120
     # MODEL_PATH: the trained Rasa model `clinic ask` uses.
     model_path: Path = PROJECT_ROOT / "models" / "clinic.tar.gz"
+    # --- outbox: confirmations, reminders, notifications (bot/outbox/) ---
+    # SMTP_HOST (empty: no email is sent; those messages are marked skipped), SMTP_PORT,
+    # SMTP_USER / SMTP_PASSWORD (optional), SMTP_FROM, SMTP_STARTTLS (1/0), SMTP_SSL (1/0).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    # REMINDER_HOURS: hours before an appointment that reminders go out, e.g. "24,2".
+    reminder_hours: tuple[int, ...] = (24,)
+    # OUTBOX_MAX_ATTEMPTS: sends tried before a message is marked failed for the staff.
+    outbox_max_attempts: int = 8
+    # OUTBOX_SECRET: signs "Add to calendar" links and the sender's pushes to the widget
+    # (empty: a random one kept in var/outbox.secret, shared by the processes of one host).
+    outbox_secret: str = field(default="", repr=False)
+    # PUBLIC_BASE_URL: where clients reach the Rasa server (calendar links), e.g.
+    # https://bot.example.org; default http://127.0.0.1:$RASA_PORT.
+    public_base_url: str = ""
+    # WIDGET_PUSH_URL: the Rasa server's internal push route, used when REDIS_URL is not set
+    # (with Redis, pushes go through socket.io's Redis manager to every Rasa instance).
+    widget_push_url: str = ""
+    # FRONT_DESK_EMAIL / STAFF_TELEGRAM_CHAT_ID: where staff notifications go (issue 17).
+    front_desk_email: str = ""
+    staff_telegram_chat_id: str = ""
+    # --- front desk console (bot/console/) ---
+    # CONSOLE_BIND / CONSOLE_PORT: where the console listens (loopback by default).
+    console_bind: str = "127.0.0.1"
+    console_port: int = 5010
+    # CONSOLE_SECRET_KEY signs the staff's session cookies (empty: a random one kept in
+    # var/console.secret, shared by the console processes of one host).
+    console_secret_key: str = field(default="", repr=False)
+    # CONSOLE_PUBLIC_URL: the console's address in notifications, e.g. https://desk.example.org.
+    console_public_url: str = ""
+    # CONSOLE_HTTPS=1 behind a TLS proxy: session cookies are marked Secure.
+    console_https: bool = False
     # CLINIC_ENV: "production" in production mode (make run-prod, the systemd units).
     clinic_env: str = ""
     # MAX_BODY_BYTES: request bodies over this are refused with 413 before they are read
@@ -78,6 +115,30 @@ class Settings:
             ),
             rate_limit_per_ip=int(env.get("RATE_LIMIT_PER_IP") or defaults.rate_limit_per_ip),
             model_path=Path(env.get("MODEL_PATH") or defaults.model_path),
+            smtp_host=(env.get("SMTP_HOST") or "").strip(),
+            smtp_port=int(env.get("SMTP_PORT") or defaults.smtp_port),
+            smtp_user=env.get("SMTP_USER") or "",
+            smtp_password=env.get("SMTP_PASSWORD") or "",
+            smtp_from=(env.get("SMTP_FROM") or "").strip(),
+            smtp_starttls=_flag(env.get("SMTP_STARTTLS")),
+            smtp_ssl=_flag(env.get("SMTP_SSL")),
+            reminder_hours=_hours(env.get("REMINDER_HOURS")) or defaults.reminder_hours,
+            outbox_max_attempts=int(
+                env.get("OUTBOX_MAX_ATTEMPTS") or defaults.outbox_max_attempts
+            ),
+            outbox_secret=env.get("OUTBOX_SECRET") or "",
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+            or f"http://127.0.0.1:{env.get('RASA_PORT') or 5005}",
+            widget_push_url=(env.get("WIDGET_PUSH_URL") or "").strip()
+            or f"http://127.0.0.1:{env.get('RASA_PORT') or 5005}/webhooks/widget/push",
+            front_desk_email=(env.get("FRONT_DESK_EMAIL") or "").strip(),
+            staff_telegram_chat_id=(env.get("STAFF_TELEGRAM_CHAT_ID") or "").strip(),
+            console_bind=(env.get("CONSOLE_BIND") or defaults.console_bind).strip(),
+            console_port=int(env.get("CONSOLE_PORT") or defaults.console_port),
+            console_secret_key=env.get("CONSOLE_SECRET_KEY") or "",
+            console_public_url=(env.get("CONSOLE_PUBLIC_URL") or "").strip().rstrip("/")
+            or f"http://127.0.0.1:{env.get('CONSOLE_PORT') or defaults.console_port}",
+            console_https=_flag(env.get("CONSOLE_HTTPS")),
             clinic_env=(env.get("CLINIC_ENV") or "").strip().lower(),
             max_body_bytes=int(env.get("MAX_BODY_BYTES") or defaults.max_body_bytes),
             trusted_proxies=tuple(
@@ -98,6 +159,20 @@ class Settings:
                 env.get("GUESS_WINDOW_SECONDS") or defaults.guess_window_seconds
             ),
         )
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _hours(value: str | None) -> tuple[int, ...]:
+    """ "24,2" -> (24, 2); each a whole number of hours from 1 to 336 (two weeks)."""
+    if not value or not value.strip():
+        return ()
+    hours = sorted({int(part) for part in value.replace(" ", "").split(",") if part}, reverse=True)
+    if any(not 1 <= hour <= 336 for hour in hours):
+        raise ValueError(f"REMINDER_HOURS must be whole hours from 1 to 336, not {value!r}")
+    return tuple(hours)
 
 
 @lru_cache(maxsize=1)

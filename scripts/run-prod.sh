@@ -28,6 +28,12 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 SANIC_HOST="$ACTIONS_BIND" .venv/bin/python -m bot.action_server --actions actions \
   --port "$ACTIONS_PORT" &
 pids+=($!)
+# One front desk console (staff web pages); the store and the outbox are shared.
+.venv/bin/python -m bot.console &
+pids+=($!)
+# The outbox sender (confirmations, reminders, notifications); more may run on PostgreSQL.
+.venv/bin/clinic outbox run &
+pids+=($!)
 for port in $RASA_PORTS; do
   .venv/bin/rasa run --model models/clinic.tar.gz --endpoints "$ENDPOINTS" \
     --credentials credentials.yml --interface "$BIND" --port "$port" &

@@ -15,6 +15,8 @@ RASA_PORT=${RASA_PORT:-5005}
 BIND=${BIND_ADDRESS:-127.0.0.1}
 ACTIONS_BIND=${ACTIONS_BIND_ADDRESS:-127.0.0.1}
 
+CONSOLE_PORT=${CONSOLE_PORT:-5010}
+
 # The action server's shared secret: ACTION_SERVER_TOKEN, else the one kept in
 # var/action-token (made on first run, mode 600). Rasa sends it from the endpoints file
 # rendered here; the action server refuses calls without it (401).
@@ -28,7 +30,13 @@ ENDPOINTS=var/endpoints.local.yml
 SANIC_HOST="$ACTIONS_BIND" .venv/bin/python -m bot.action_server --actions actions \
   --port "$ACTIONS_PORT" &
 actions_pid=$!
-trap 'kill $actions_pid 2>/dev/null || true' EXIT INT TERM
+# The front desk console (staff web pages) on its own port, loopback by default.
+CONSOLE_PORT="$CONSOLE_PORT" .venv/bin/python -m bot.console &
+console_pid=$!
+# The outbox sender: confirmations and reminders (one on SQLite; logs ids and statuses only).
+.venv/bin/clinic outbox run &
+outbox_pid=$!
+trap 'kill $actions_pid $console_pid $outbox_pid 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 
@@ -37,6 +45,7 @@ The clinic assistant is starting (store: ${DATABASE_URL:-var/clinic.db}).
                  -H 'Content-Type: application/json' -d '{"sender":"me","message":"does it hurt?"}'
   Or chat:     .venv/bin/rasa shell --endpoints $ENDPOINTS   (another terminal, while this runs)
   Web widget:  http://127.0.0.1:$RASA_PORT/widget/demo.html   (demo page with the chat widget)
+  Front desk:  http://${CONSOLE_BIND:-127.0.0.1}:$CONSOLE_PORT/   (staff console; add staff: .venv/bin/clinic staff add NAME)
   Stop:        Ctrl-C
 
 MSG

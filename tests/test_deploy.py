@@ -28,7 +28,13 @@ def env_file() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-UNITS = ["clinic-prepare.service", "clinic-actions.service", "clinic-rasa@.service"]
+UNITS = [
+    "clinic-prepare.service",
+    "clinic-actions.service",
+    "clinic-rasa@.service",
+    "clinic-outbox.service",
+    "clinic-console.service",
+]
 
 
 @pytest.mark.parametrize("name", UNITS)

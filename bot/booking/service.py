@@ -27,12 +27,18 @@ from bot.booking.contact import (
 )
 from bot.booking.guesses import Asker, GuessLimiter, TooManyGuesses
 from bot.booking.refs import new_reference, normalise_reference
+from bot.outbox.bookings import plan_booking_messages
+from bot.settings import get_settings
 from bot.store.models import Booking, BookingStatus, ClinicInfo, Treatment
 from bot.store.queries import KnowledgeNotLoaded
 from bot.store.session import session_scope
 
 SEARCH_AHEAD = timedelta(days=21)  # how far past a wish we look when it has nothing free
 _REF_ATTEMPTS = 5
+
+# Called inside a write's transaction with the booking just written (the front desk
+# console records its audit row this way: the change and its audit commit together).
+OnSaved = Callable[[Session, Booking], None]
 
 
 class ConsentRequired(ValueError):
@@ -145,10 +151,15 @@ class BookingService:
     """Free slots and bookings in the store; `clock` is injectable for tests."""
 
     def __init__(
-        self, database_url: str | None = None, clock: Callable[[], datetime] = _utc_now
+        self,
+        database_url: str | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        reminder_hours: tuple[int, ...] | None = None,
     ) -> None:
         self.database_url = database_url
         self.clock = clock
+        # REMINDER_HOURS unless given (tests); read on first use, not at import.
+        self.reminder_hours = reminder_hours
         self._guesses: GuessLimiter | None = None
 
     @property
@@ -240,7 +251,7 @@ class BookingService:
 
     # --- writing -------------------------------------------------------------------
 
-    def book(self, request: BookingRequest) -> BookingRecord:
+    def book(self, request: BookingRequest, on_saved: OnSaved | None = None) -> BookingRecord:
         """Save a booking in one transaction, or raise SlotUnavailable / ConsentRequired."""
         if not request.consent:
             raise ConsentRequired("the client has not agreed to us keeping their contact details")
@@ -251,6 +262,9 @@ class BookingService:
                     self._check_still_free(session, request.slot)
                     booking = self._new_booking(session, request)
                     session.flush()
+                    self._plan_messages(session, booking, "booked", request.sender_id)
+                    if on_saved:
+                        on_saved(session, booking)
                     return _record(booking, availability.clinic_timezone(session))
             except IntegrityError:
                 if self._slot_taken(request.slot):
@@ -258,14 +272,18 @@ class BookingService:
                 # Otherwise the random reference collided: try another one.
         raise RuntimeError("could not allocate a unique booking reference")
 
-    def cancel(self, ref_text: str, contact_text: str) -> BookingRecord:
+    def cancel(
+        self, ref_text: str, contact_text: str, by_sender: str | None = None
+    ) -> BookingRecord:
+        """`by_sender`: the conversation asking (its channel may answer without a template)."""
         with self._session() as session:
             booking = self._owned_booking(session, ref_text, contact_text)
             self._mark_cancelled(booking)
             session.flush()
+            self._plan_messages(session, booking, "cancelled", by_sender)
             return _record(booking, availability.clinic_timezone(session))
 
-    def cancel_by_staff(self, ref_text: str) -> BookingRecord:
+    def cancel_by_staff(self, ref_text: str, on_saved: OnSaved | None = None) -> BookingRecord:
         """Front-desk cancellation: no contact check (staff are trusted)."""
         ref = normalise_reference(ref_text)
         with self._session() as session:
@@ -276,16 +294,46 @@ class BookingService:
                 raise BookingNotFound(f"no confirmed booking with reference {ref_text!r}")
             self._mark_cancelled(booking)
             session.flush()
+            self._plan_messages(session, booking, "cancelled", None)
+            if on_saved:
+                on_saved(session, booking)
             return _record(booking, availability.clinic_timezone(session))
 
-    def reschedule(self, ref_text: str, contact_text: str, slot: Slot) -> BookingRecord:
+    def reschedule_by_staff(
+        self, ref_text: str, slot: Slot, on_saved: OnSaved | None = None
+    ) -> BookingRecord:
+        """Front-desk move: no contact check; the same free-slot check and unique index."""
+        ref = normalise_reference(ref_text)
+        try:
+            with self._session() as session:
+                booking = session.execute(
+                    select(Booking).where(
+                        Booking.ref == ref, Booking.status == BookingStatus.CONFIRMED
+                    )
+                ).scalar_one_or_none()
+                if booking is None:
+                    raise BookingNotFound(f"no confirmed booking with reference {ref_text!r}")
+                self._check_still_free(session, slot)
+                self._move(booking, slot)
+                session.flush()
+                self._plan_messages(session, booking, "moved", None)
+                if on_saved:
+                    on_saved(session, booking)
+                session.refresh(booking)
+                return _record(booking, availability.clinic_timezone(session))
+        except IntegrityError:
+            raise SlotUnavailable("the slot was booked by someone else") from None
+
+    def reschedule(
+        self, ref_text: str, contact_text: str, slot: Slot, by_sender: str | None = None
+    ) -> BookingRecord:
         try:
             with self._session() as session:
                 booking = self._owned_booking(session, ref_text, contact_text)
                 self._check_still_free(session, slot)
-                booking.practitioner_id = slot.practitioner_id
-                booking.starts_at, booking.ends_at = slot.start, slot.end
+                self._move(booking, slot)
                 session.flush()
+                self._plan_messages(session, booking, "moved", by_sender)
                 session.refresh(booking)
                 return _record(booking, availability.clinic_timezone(session))
         except IntegrityError:
@@ -376,6 +424,26 @@ class BookingService:
     def _mark_cancelled(self, booking: Booking) -> None:
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = self.clock()
+        booking.sequence = (booking.sequence or 0) + 1  # calendars: a newer version
+
+    def _move(self, booking: Booking, slot: Slot) -> None:
+        booking.practitioner_id = slot.practitioner_id
+        booking.starts_at, booking.ends_at = slot.start, slot.end
+        booking.sequence = (booking.sequence or 0) + 1  # calendars update the same event
+
+    def _plan_messages(
+        self, session: Session, booking: Booking, event: str, by_sender: str | None
+    ) -> None:
+        """Confirmations and reminders for this change, in its transaction (bot/outbox)."""
+        plan_booking_messages(
+            session,
+            booking,
+            event,
+            now=self.clock(),
+            tz=availability.clinic_timezone(session),
+            reminder_hours=self.reminder_hours or get_settings().reminder_hours,
+            by_sender=by_sender,
+        )
 
     def _slot_taken(self, slot: Slot) -> bool:
         with self._session() as session:

@@ -37,6 +37,7 @@ from bot.guard import MessageGuard
 from bot.replies import assistant_unavailable_reply
 from bot.store.queries import KnowledgeNotLoaded
 from bot.store.session import StoreUnavailable
+from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ SENDER_ERROR = (
 )
 CORS_MAX_AGE = "600"
 APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment."
+# A REST conversation staff have taken over: staff cannot write back here, they call or email.
+HELD_FOR_STAFF = "Thank you, the front desk has your message and will contact you."
 _ANSWERS = Answers()
 
 
@@ -134,6 +137,8 @@ class GuardedRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = body_limited(Blueprint)("guarded_rest_webhook", __name__)
+        # Conversations staff have taken over never reach the assistant (bot/takeover.py).
+        on_new_message = hold_for_staff(on_new_message, held_reply=HELD_FOR_STAFF)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -55,6 +55,7 @@ from bot.channels import (
     split_text,
 )
 from bot.guard import MessageGuard
+from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
 
@@ -368,6 +369,8 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
         return hmac.compare_digest(given.encode("utf-8"), self.settings.webhook_secret.encode())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Conversations staff have taken over never reach the assistant (bot/takeover.py).
+        on_new_message = hold_for_staff(on_new_message)
         webhook = body_limited(Blueprint)("clinic_telegram_webhook", __name__)
 
         @webhook.listener("after_server_stop")

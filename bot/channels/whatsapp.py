@@ -55,6 +55,7 @@ from bot.channels import (
     split_text,
 )
 from bot.guard import MessageGuard
+from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
 # Twilio's HTTP client logs every request at INFO; ours stays quiet unless something fails.
@@ -317,6 +318,8 @@ class WhatsAppInput(ConfiguredFromEnv, InputChannel):
         return screened, False
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Conversations staff have taken over never reach the assistant (bot/takeover.py).
+        on_new_message = hold_for_staff(on_new_message)
         webhook = body_limited(Blueprint)("clinic_whatsapp_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -52,7 +52,9 @@ from socketio import AsyncServer
 
 from bot.booking.guesses import ADDRESS_METADATA_KEY, address_key
 from bot.channels import TrustedProxies, conversation_id, limit_request_bodies, platform_id
+from bot.channels import widget_push as push
 from bot.guard import MessageGuard
+from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
 
@@ -248,9 +250,17 @@ class WidgetInput(SocketIOInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> WidgetBlueprint:
         """The socket.io endpoint, the health route and the widget's files."""
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins)
+        # Conversations staff have taken over never reach the assistant (bot/takeover.py).
+        on_new_message = hold_for_staff(on_new_message)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.cors_allowed_origins,
+            # Production: messages from the outbox sender (and other instances) via Redis.
+            client_manager=push.redis_client_manager(),
+        )
         self.sio = sio
         blueprint = WidgetBlueprint(sio, self.socketio_path, "widget_webhook", __name__)
+        push.add_routes(blueprint, sio, self.namespace)
         namespace = self.namespace
         logger.info("widget: socket.io accepts %s", ", ".join(self.cors_allowed_origins))
 

@@ -32,6 +32,7 @@ from bot.store.models import (
     ClinicInfo,
     Condition,
     ConditionSynonym,
+    KnowledgeLoad,
     KnowledgeState,
     OpeningHours,
     Practitioner,
@@ -441,4 +442,7 @@ def load_knowledge(directory: Path | None = None, database_url: str | None = Non
     """Validate the knowledge files, then mirror them into the store atomically."""
     bundle = read_knowledge_dir(directory)
     with session_scope(database_url) as session:
-        return sync_store(session, bundle)
+        report = sync_store(session, bundle)
+        # When and what: the front desk console shows it (Knowledge status).
+        session.add(KnowledgeLoad(changed=report.changed_anything, summary=report.summary()))
+        return report

@@ -60,6 +60,17 @@ class HandoffStatus(str, enum.Enum):
     CLOSED = "closed"
 
 
+class OutboxStatus(str, enum.Enum):
+    """Where a message to send is: waiting, being sent, or done one way or another."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender until `claimed_until`
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the retries: staff see it in `clinic outbox list --failed`
+    SKIPPED = "skipped"  # nowhere to send it (e.g. REST cannot be pushed, channel off)
+    OBSOLETE = "obsolete"  # its booking moved or was cancelled before it went
+
+
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out; stored as naive UTC everywhere.
 
@@ -281,6 +292,8 @@ class Booking(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
     updated_at = Column(UTCDateTime, nullable=False, default=utc_now, onupdate=utc_now)
     cancelled_at = Column(UTCDateTime)
+    # Version of the appointment for calendars (iCalendar SEQUENCE): +1 on each move or cancel.
+    sequence = Column(Integer, nullable=False, default=0, server_default="0")
 
     practitioner = relationship("Practitioner")
 
@@ -299,6 +312,119 @@ class HandoffRequest(Base):
     status = Column(_enum(HandoffStatus, "handoff_status"), nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
     closed_at = Column(UTCDateTime)
+
+
+# --- front desk console (bot/console) ------------------------------------------------------
+
+
+class StaffAccount(Base):
+    """A member of staff who may log in to the front desk console (`clinic staff add`)."""
+
+    __tablename__ = "staff_accounts"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(64), nullable=False, unique=True)
+    # argon2id hash (argon2-cffi); never shown, never logged.
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime)
+    # Bumped by a password reset or disabling: every session cookie signed before is void.
+    session_version = Column(Integer, nullable=False, default=1)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+    last_login_at = Column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Who changed what, when: one row per change made in the console or by `clinic staff`."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utc_now, index=True)
+    staff_name = Column(String(64), nullable=False)
+    action = Column(String(40), nullable=False)
+    # What it was done to: a booking reference, "handoff 12", a staff name.
+    target = Column(String(64), nullable=False)
+    details = Column(JSON, nullable=False, default=dict)
+
+
+class ConversationTakeover(Base):
+    """Staff own this conversation: the input channels keep its messages from the assistant.
+
+    A row in the shared store (not Rasa's in-process state), so it holds on every Rasa
+    instance and across restarts; deleting it hands the conversation back.
+    """
+
+    __tablename__ = "conversation_takeovers"
+    __table_args__ = (UniqueConstraint("channel", "sender_id"),)
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(32), nullable=False)
+    sender_id = Column(String(128), nullable=False)
+    handoff_id = Column(
+        Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    staff_name = Column(String(64), nullable=False)
+    taken_at = Column(UTCDateTime, nullable=False, default=utc_now)
+
+
+class HandoffMessage(Base):
+    """A message of a handoff conversation after the request: the client's, or staff's reply."""
+
+    __tablename__ = "handoff_messages"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(
+        Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    at = Column(UTCDateTime, nullable=False, default=utc_now)
+    author = Column(String(16), nullable=False)  # client | staff | note
+    staff_name = Column(String(64))
+    text = Column(Text, nullable=False)
+
+
+class KnowledgeLoad(Base):
+    """When `clinic knowledge load` last mirrored the YAML into the store (console status)."""
+
+    __tablename__ = "knowledge_loads"
+
+    id = Column(Integer, primary_key=True)
+    loaded_at = Column(UTCDateTime, nullable=False, default=utc_now)
+    changed = Column(Boolean, nullable=False)
+    summary = Column(Text, nullable=False, default="")
+
+
+class OutboxMessage(Base):
+    """A message to send (confirmation, reminder, notification), written in the same
+    transaction as the change it is about; `clinic outbox run` delivers it.
+
+    `dedupe_key` makes each intent unique (e.g. one reminder per booking, version and
+    hour), so a retried transaction or a second enqueue never sends twice. `body` holds only
+    what sending needs; `last_error` only an error's type and status, never its text.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_due", "status", "due_at"),)
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(40), nullable=False)
+    channel = Column(String(20), nullable=False)
+    recipient = Column(String(254), nullable=False)
+    body = Column(JSON, nullable=False, default=dict)
+    dedupe_key = Column(String(200), nullable=False, unique=True)
+    booking_id = Column(Integer, ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    handoff_id = Column(
+        Integer, ForeignKey("handoff_requests.id", ondelete="CASCADE"), index=True
+    )
+    status = Column(_enum(OutboxStatus, "outbox_status"), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    due_at = Column(UTCDateTime, nullable=False)
+    claim_token = Column(String(32))
+    claimed_until = Column(UTCDateTime)
+    last_error = Column(String(200))
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+    sent_at = Column(UTCDateTime)
 
 
 class BookingLookupFailure(Base):

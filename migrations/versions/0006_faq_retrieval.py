@@ -1,15 +1,15 @@
 """FAQ topics: questions, category, booking offer, confirmation, computed facts; knowledge state
 
-Revision ID: 0004_faq_retrieval
-Revises: 0003_conversation_isolation
+Revision ID: 0006_faq_retrieval
+Revises: 0004_front_desk
 Create Date: 2026-12-02 05:50:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_faq_retrieval'
-down_revision = '0003_conversation_isolation'
+revision = '0006_faq_retrieval'
+down_revision = '0004_front_desk'
 branch_labels = None
 depends_on = None
 

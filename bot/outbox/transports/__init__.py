@@ -1,0 +1,134 @@
+"""How a message leaves the clinic: one transport per channel, behind one call.
+
+    transports = Transports.from_settings()
+    transports.send("telegram", "telegram:12345", {"text": "Hello"})
+
+`body` is the rendered message (bot/outbox/render.py makes it for bookings; the console's
+kinds carry it ready-made):
+
+    text         plain text, every channel (required)
+    buttons      [{"title": "Keep it", "payload": "1"}] - shown as buttons where the channel
+                 has them, else as a numbered list the client answers with "1", "2"...
+    subject      email subject
+    attachments  [{"filename", "content_type", "data"}] - email (e.g. the .ics)
+    link         {"title", "url"} - a link shown under the text (widget: "Add to calendar")
+    template     {"name": "reminder", "variables": {"1": "...", ...}} - WhatsApp outside the
+                 24-hour window (ContentSid from the environment)
+    active_at    ISO time of the client's last message in this channel, if known (WhatsApp's
+                 24-hour window)
+
+A transport returns a `Delivery` or raises `TemporaryFailure` (retry later) or
+`PermanentFailure` (retrying cannot help). Their `reason` is a short code that is safe to
+log and to show to staff: never an address, a number or a message text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message delivered (`sent`) or deliberately not (`skipped`, with why)."""
+
+    status: str  # "sent" | "skipped"
+    reason: str = ""
+    provider_id: str | None = None  # e.g. Twilio's message SID (safe to log)
+
+    @classmethod
+    def sent(cls, provider_id: str | None = None) -> Delivery:
+        return cls("sent", provider_id=provider_id)
+
+    @classmethod
+    def skipped(cls, reason: str) -> Delivery:
+        return cls("skipped", reason)
+
+
+class TransportFailure(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason[:200]
+        super().__init__(self.reason)
+
+
+class TemporaryFailure(TransportFailure):
+    """The provider or the network failed for now: try again later."""
+
+
+class PermanentFailure(TransportFailure):
+    """Retrying cannot help (refused recipient, no template for outside the window...)."""
+
+
+class Transport(Protocol):
+    """Sends a rendered message to one recipient of one channel."""
+
+    channel: str
+
+    def send(self, recipient: str, body: Mapping[str, Any]) -> Delivery: ...
+
+
+def strip_namespace(channel: str, recipient: str) -> str:
+    """ "telegram:12345" -> "12345": conversation ids carry their channel as a prefix."""
+    prefix = f"{channel}:"
+    return recipient[len(prefix) :] if recipient.startswith(prefix) else recipient
+
+
+class NotPushable:
+    """REST conversations have no way back to the client: such messages are skipped."""
+
+    channel = "rest"
+
+    def send(self, recipient: str, body: Mapping[str, Any]) -> Delivery:
+        return Delivery.skipped("rest_cannot_be_pushed")
+
+
+class Transports:
+    """The transport of each channel; a channel without one is off (messages skipped)."""
+
+    def __init__(self, transports: Mapping[str, Transport] | None = None) -> None:
+        self._by_channel: dict[str, Transport] = {"rest": NotPushable()}
+        self._by_channel.update(transports or {})
+
+    def register(self, transport: Transport) -> None:
+        self._by_channel[transport.channel] = transport
+
+    def get(self, channel: str) -> Transport | None:
+        return self._by_channel.get(channel)
+
+    def channels(self) -> list[str]:
+        return sorted(self._by_channel)
+
+    def send(self, channel: str, recipient: str, body: Mapping[str, Any]) -> Delivery:
+        if not body.get("text"):
+            raise PermanentFailure("empty_message")
+        transport = self._by_channel.get(channel)
+        if transport is None:
+            return Delivery.skipped(f"{channel}_not_configured")
+        return transport.send(recipient, body)
+
+    @classmethod
+    def from_settings(cls, settings=None, env: Mapping[str, str] | None = None) -> Transports:
+        """Every channel whose settings are present (see each transport's module)."""
+        from bot.outbox.transports.email import EmailTransport
+        from bot.outbox.transports.telegram import TelegramTransport
+        from bot.outbox.transports.whatsapp import WhatsAppTransport
+        from bot.outbox.transports.widget import WidgetTransport
+        from bot.settings import get_settings
+
+        settings = settings or get_settings()
+        transports = cls()
+        for build in (
+            EmailTransport.from_settings,
+            WhatsAppTransport.from_env,
+            TelegramTransport.from_env,
+            WidgetTransport.from_settings,
+        ):
+            transport = build(settings, env)
+            if transport is not None:
+                transports.register(transport)
+        logger.info("outbox: transports for %s", ", ".join(transports.channels()))
+        return transports
