@@ -33,7 +33,8 @@ def parse_result_answer(result: dict, database_url: str | None = None) -> AskRes
         for e in result.get("entities") or []
         if e.get("entity") == CONDITION_ENTITY and e.get("value")
     ]
-    answer = Answers(database_url).for_intent(name, keys)
+    # The same choice as `clinic ask` and the action server (FAQ retrieval included).
+    answer = Answers(database_url).for_message(name, result.get("text") or "", keys)
     return AskResult(name, confidence, answer, sources_for(name, keys, database_url))
 
 
