@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import ANSWERS, StoreAction, after_answer, in_thread
+from actions.suitability import condition_keys, offer_consultation
 from bot.answers import TOPIC_ENTITY
 
 # Below this NLU confidence an "out of scope" message may still be a question we can answer.
@@ -37,11 +38,23 @@ class ActionAnswerQuestion(StoreAction):
         reply = await in_thread(
             ANSWERS.respond, intent, message.get("text") or "", chosen_topic(tracker)
         )
+        # A question that names a condition ("is it safe when you're pregnant?") gets that
+        # condition's verdict first: the general answer alone would read as a blanket yes.
+        keys = condition_keys(tracker)
+        bookable = None
+        if keys:
+            verdict, bookable = await in_thread(ANSWERS.suitability_verdict, keys)
+            if bookable is not None:
+                dispatcher.utter_message(text=verdict)
         if reply is None:
-            dispatcher.utter_message(text=ANSWERS.no_answer_yet())
-            return await after_answer(dispatcher, tracker, offer=False)
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
-        return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
+            if bookable is None:
+                dispatcher.utter_message(text=ANSWERS.no_answer_yet())
+        else:
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        if bookable is False:
+            return await offer_consultation(dispatcher, tracker)
+        offer = reply is not None and reply.offer_booking
+        return await after_answer(dispatcher, tracker, offer=offer)
 
 
 class ActionOutOfScope(StoreAction):

@@ -41,8 +41,12 @@ class ActionCheckSuitability(StoreAction):
             # We asked which condition: an offer now would talk over the question.
             return await after_answer(dispatcher, tracker, offer=False)
         if not bookable:
-            # "Talk to the practitioner first": a call with them, never a book-now button.
-            offer = await in_thread(ANSWERS.consultation_offer)
-            dispatcher.utter_message(text=offer.text, buttons=offer.buttons)
-            return await after_answer(dispatcher, tracker, offer=False)
+            return await offer_consultation(dispatcher, tracker)
         return await offer_booking_once(dispatcher, tracker)
+
+
+async def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """After "talk to the practitioner first": a call with them, never a book-now button."""
+    offer = await in_thread(ANSWERS.consultation_offer)
+    dispatcher.utter_message(text=offer.text, buttons=offer.buttons)
+    return await after_answer(dispatcher, tracker, offer=False)

@@ -234,3 +234,45 @@ def test_unreachable_postgres_gives_the_apology(monkeypatch: pytest.MonkeyPatch)
     messages, _ = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
 
     assert "can't look that up right now" in messages[0]["text"]
+
+
+def _condition_with(verdicts: set[str]) -> tuple[str, str]:
+    """(key, a synonym) of the first condition in the knowledge files with one of `verdicts`."""
+    from bot.knowledge.loader import read_knowledge_dir
+    from bot.settings import PROJECT_ROOT
+
+    bundle = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
+    spec = next(c for c in bundle.conditions if c.verdict.value in verdicts)
+    return spec.key, spec.synonyms[0]
+
+
+def test_a_safety_question_naming_a_talk_first_condition_gets_its_verdict_and_no_booking():
+    key, words = _condition_with({"consult_first", "not_now"})
+    verdict, bookable = ANSWERS.suitability_verdict([key])
+    tracker = make_tracker(
+        "ask_safety", f"is it safe if {words}", entities=[condition(key, words)]
+    )
+
+    messages, events = run(ActionAnswerQuestion(), tracker)
+
+    assert bookable is False
+    assert messages[0]["text"] == verdict
+    offer = ANSWERS.consultation_offer()
+    assert messages[-1]["text"] == offer.text
+    payloads = [b["payload"] for m in messages for b in (m.get("buttons") or [])]
+    assert "/affirm" not in payloads
+    assert SlotSet("booking_offered", True) not in events
+
+
+def test_a_question_naming_a_condition_that_allows_booking_still_gives_its_advice_first():
+    key, words = _condition_with({"caution", "ok"})
+    verdict, bookable = ANSWERS.suitability_verdict([key])
+    tracker = make_tracker(
+        "ask_pain", f"does it hurt with {words}", entities=[condition(key, words)]
+    )
+
+    messages, _ = run(ActionAnswerQuestion(), tracker)
+
+    assert bookable is True
+    assert messages[0]["text"] == verdict
+    assert messages[1]["text"] == ANSWERS.topic("ask_pain")
