@@ -74,6 +74,26 @@ def test_age_of_sixty_or_more_maps_to_older_adult(matcher, text):
     assert keys(matcher, text) == ["older_adult"]
 
 
+@pytest.mark.parametrize(
+    "text", ["16 year old daughter", "my mum is 72 yrs old", "65 yo", "a 15-year-old"]
+)
+def test_an_age_stated_with_years_old_is_read(matcher, text):
+    assert keys(matcher, text) in (["under_18"], ["older_adult"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my last seizure was 3 years ago",
+        "I had botox about 4 yrs back",
+        "I've had eczema for 10 years",
+        "every 2 years or so",
+    ],
+)
+def test_a_span_of_years_is_not_an_age(matcher, text):
+    assert "under_18" not in keys(matcher, text)
+
+
 @pytest.mark.parametrize("text", ["I'm 30", "I am 18", "i am 59", "I'm 0"])
 def test_adult_age_under_sixty_maps_to_nothing(matcher, text):
     assert matcher.find(text) == []

@@ -22,8 +22,12 @@ OLDER_ADULT_FROM = 60
 _NOT_AGE_UNITS = {"week", "weeks", "wks", "wk", "month", "months", "day", "days", "hours", "mins"}
 
 _AGE_PATTERNS = [
-    # 16 years old, 65 yo, 70 yrs, 16 year old
-    [{"LIKE_NUM": True}, {"LOWER": {"IN": ["years", "year", "yrs", "yr", "yo", "y/o"]}}],
+    # 16 years old, 16 year old, 70 yrs old, 65 yo. "Years" alone is a span of time, not an
+    # age: "my last seizure was 3 years ago", "botox 4 yrs back", "had it for 10 years".
+    [{"LIKE_NUM": True}, {"LOWER": "-", "OP": "?"},
+     {"LOWER": {"IN": ["years", "year", "yrs", "yr"]}}, {"LOWER": "-", "OP": "?"},
+     {"LOWER": "old"}],
+    [{"LIKE_NUM": True}, {"LOWER": {"IN": ["yo", "y/o"]}}],
     # I'm 16, im 65, i am 70, aged 17, age 66, she's 70, he is 15
     [{"LOWER": {"IN": ["i", "she", "he"]}}, {"LOWER": {"IN": ["'m", "am", "m", "'s", "is"]}},
      {"LIKE_NUM": True}],
