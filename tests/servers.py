@@ -145,3 +145,14 @@ def base_env(**overrides: str) -> dict:
         "ACTION_SERVER_TOKEN": ACTION_TOKEN,
         **overrides,
     }
+
+
+@contextmanager
+def assistant(env: dict, workdir: Path, extra: Sequence[str] = ()) -> Iterator[str]:
+    """The action server and a Rasa server on free ports, as `make run` starts them; yields
+    Rasa's base URL (no trailing slash)."""
+    require_model()
+    actions = action_server(env, workdir)
+    rasa = rasa_server(env, workdir, endpoints_for(actions, workdir), extra=extra)
+    with running(actions, rasa):
+        yield rasa.health_url.rstrip("/")

@@ -31,12 +31,8 @@ from tests.dialogue_driver import (
     run_dialogue,
 )
 from tests.servers import (
-    action_server,
+    assistant,
     base_env,
-    endpoints_for,
-    rasa_server,
-    require_model,
-    running,
     sqlite_store,
 )
 
@@ -56,14 +52,11 @@ def dialogue_store(workdir: Path) -> str:
 
 @pytest.fixture(scope="module")
 def rasa_url(workdir: Path, dialogue_store: str) -> Iterator[str]:
-    require_model()
     env = base_env(
         DATABASE_URL=dialogue_store, RATE_LIMIT_PER_SENDER="100000", RATE_LIMIT_PER_IP="100000"
     )
-    actions = action_server(env, workdir)
-    rasa = rasa_server(env, workdir, endpoints_for(actions, workdir))
-    with running(actions, rasa):
-        yield rasa.health_url.rstrip("/")
+    with assistant(env, workdir) as url:
+        yield url
 
 
 def listed_bookings(dialogue_store: str, monkeypatch: pytest.MonkeyPatch) -> list[dict]:

@@ -16,12 +16,8 @@ import pytest
 
 from tests.servers import (
     BIN,
-    action_server,
+    assistant,
     base_env,
-    endpoints_for,
-    rasa_server,
-    require_model,
-    running,
     sqlite_store,
 )
 
@@ -40,20 +36,14 @@ def e2e_store(workdir: Path) -> str:
 
 @pytest.fixture(scope="module")
 def rasa_url(workdir: Path, e2e_store: str) -> Iterator[str]:
-    require_model()
     env = base_env(
         DATABASE_URL=e2e_store,
         # The fuzz test below sends 1,000 messages from one address.
         RATE_LIMIT_PER_SENDER="100000",
         RATE_LIMIT_PER_IP="100000",
     )
-    actions = action_server(env, workdir)
-    rasa = rasa_server(
-        env, workdir, endpoints_for(actions, workdir),
-        extra=["--enable-api", "--auth-token", API_TOKEN],
-    )
-    with running(actions, rasa):
-        yield rasa.health_url.rstrip("/")
+    with assistant(env, workdir, extra=["--enable-api", "--auth-token", API_TOKEN]) as url:
+        yield url
 
 
 class Conversation:

@@ -24,12 +24,8 @@ from bot.outbox.transports.widget import HttpWidgetTransport, RedisWidgetTranspo
 from bot.settings import get_settings
 from tests.outbox_support import CLINIC, Clock, Desk, email_transports
 from tests.servers import (
-    action_server,
+    assistant,
     base_env,
-    endpoints_for,
-    rasa_server,
-    require_model,
-    running,
     sqlite_store,
 )
 from tests.smtp_server import SmtpServer
@@ -50,13 +46,10 @@ def store(workdir: Path) -> str:
 
 @pytest.fixture(scope="module")
 def rasa_url(workdir: Path, store: str) -> Iterator[str]:
-    require_model()
     # REDIS_URL: the widget's socket.io server takes pushes through Redis too (production).
     env = base_env(DATABASE_URL=store, OUTBOX_SECRET=SECRET, REDIS_URL=REDIS_URL)
-    actions = action_server(env, workdir)
-    rasa = rasa_server(env, workdir, endpoints_for(actions, workdir))
-    with running(actions, rasa):
-        yield rasa.health_url.rstrip("/")
+    with assistant(env, workdir) as url:
+        yield url
 
 
 @pytest.fixture
