@@ -325,7 +325,7 @@ def _telegram_set_webhook(args: argparse.Namespace) -> int:
     from bot.channels.telegram import TelegramError, TelegramSettings, set_webhook
 
     try:
-        url = asyncio.run(set_webhook(TelegramSettings.from_env(), args.url))
+        url = asyncio.run(set_webhook(TelegramSettings.from_settings(), args.url))
     except (NotConfigured, TelegramError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

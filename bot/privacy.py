@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -54,6 +53,7 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.booking.contact import Contact, ContactError, mask_contact, parse_contact
+from bot.settings import Settings, get_settings
 from bot.store.models import (
     Booking,
     BookingLookupFailure,
@@ -157,16 +157,9 @@ def _utc_now() -> datetime:
 
 
 def tracker_url_from_env(env: dict[str, str] | None = None) -> str | None:
-    """Rasa's tracker store database, or None when conversations are not kept in SQL.
-
-    TRACKER_DB_URL; in production mode (CLINIC_ENV=production) it defaults to
-    DATABASE_URL, as in bot.production, which configures Rasa's tracker store.
-    """
-    environ: Mapping[str, str] = os.environ if env is None else env
-    value = environ.get(TRACKER_DB_URL_ENV, "").strip()
-    if not value and environ.get("CLINIC_ENV") == "production":
-        value = environ.get("DATABASE_URL", "").strip()
-    return value or None
+    """Rasa's tracker store database, or None when conversations are not kept in SQL
+    (bot.settings' `tracker_store_url`; from `env` instead when given)."""
+    return (get_settings() if env is None else Settings.from_env(env)).tracker_store_url
 
 
 def parse_age(text: str) -> timedelta:

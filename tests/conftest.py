@@ -13,10 +13,19 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bot.knowledge.loader import load_knowledge  # noqa: E402
-from bot.settings import PROJECT_ROOT  # noqa: E402
+from bot.settings import PROJECT_ROOT, get_settings  # noqa: E402
 from bot.store import migrate  # noqa: E402
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Settings read afresh in each test: a variable a test sets (monkeypatch.setenv) is
+    seen by the code under test, and none outlives the test that set it."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture
