@@ -93,6 +93,10 @@ class Settings:
     guess_limit_per_conversation: int = 3
     guess_limit_per_source: int = 10
     guess_window_seconds: int = 3600
+    # FORM_RETRY_LIMIT: answers to one booking question not understood in a row before the
+    # assistant says what it expects, with an example and a person to ask (asked once,
+    # re-prompted once by default).
+    form_retry_limit: int = 2
 
     @property
     def production(self) -> bool:
@@ -158,6 +162,7 @@ class Settings:
             guess_window_seconds=int(
                 env.get("GUESS_WINDOW_SECONDS") or defaults.guess_window_seconds
             ),
+            form_retry_limit=int(env.get("FORM_RETRY_LIMIT") or defaults.form_retry_limit),
         )
 
 
