@@ -29,6 +29,10 @@ class Settings:
     emergency_number: str = "999"
     # MAX_MESSAGE_CHARS: longer messages get a polite answer and are not processed.
     max_message_chars: int = 1000
+    # FORM_RETRY_LIMIT: answers to one booking question not understood in a row before the
+    # assistant says what it expects, with an example and a person to ask (asked once,
+    # re-prompted once by default).
+    form_retry_limit: int = 2
     # RATE_LIMIT_PER_SENDER / RATE_LIMIT_PER_IP: messages per minute on public channels.
     rate_limit_per_sender: int = 30
     rate_limit_per_ip: int = 120
@@ -93,10 +97,6 @@ class Settings:
     guess_limit_per_conversation: int = 3
     guess_limit_per_source: int = 10
     guess_window_seconds: int = 3600
-    # FORM_RETRY_LIMIT: answers to one booking question not understood in a row before the
-    # assistant says what it expects, with an example and a person to ask (asked once,
-    # re-prompted once by default).
-    form_retry_limit: int = 2
 
     @property
     def production(self) -> bool:
@@ -114,6 +114,7 @@ class Settings:
             ),
             emergency_number=env.get("EMERGENCY_NUMBER") or defaults.emergency_number,
             max_message_chars=int(env.get("MAX_MESSAGE_CHARS") or defaults.max_message_chars),
+            form_retry_limit=int(env.get("FORM_RETRY_LIMIT") or defaults.form_retry_limit),
             rate_limit_per_sender=int(
                 env.get("RATE_LIMIT_PER_SENDER") or defaults.rate_limit_per_sender
             ),
@@ -162,7 +163,6 @@ class Settings:
             guess_window_seconds=int(
                 env.get("GUESS_WINDOW_SECONDS") or defaults.guess_window_seconds
             ),
-            form_retry_limit=int(env.get("FORM_RETRY_LIMIT") or defaults.form_retry_limit),
         )
 
 
