@@ -20,13 +20,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.booking as booking_actions
 from actions.booking import (
+    FORM_SLOTS,
     ActionAskChosenSlot,
     ActionBookingDone,
     ActionStopBooking,
     ValidateBookingForm,
 )
 from actions.common import ANSWERS
-from actions.forms import FORM_SLOTS
 from actions.front_desk import HANDOFFS
 from actions.manage_booking import ActionStartManageBooking, ValidateManageBookingForm
 from bot.booking import messages as bot_messages
