@@ -33,6 +33,10 @@ class Settings:
     emergency_number: str = "999"
     # MAX_MESSAGE_CHARS: longer messages get a polite answer and are not processed.
     max_message_chars: int = 1000
+    # FORM_RETRY_LIMIT: answers to one booking question not understood in a row before the
+    # assistant says what it expects, with an example and a person to ask (asked once,
+    # re-prompted once by default).
+    form_retry_limit: int = 2
     # RATE_LIMIT_PER_SENDER / RATE_LIMIT_PER_IP: messages per minute on public channels.
     rate_limit_per_sender: int = 30
     rate_limit_per_ip: int = 120
@@ -156,6 +160,7 @@ class Settings:
             ),
             emergency_number=env.get("EMERGENCY_NUMBER") or defaults.emergency_number,
             max_message_chars=int(env.get("MAX_MESSAGE_CHARS") or defaults.max_message_chars),
+            form_retry_limit=int(env.get("FORM_RETRY_LIMIT") or defaults.form_retry_limit),
             rate_limit_per_sender=int(
                 env.get("RATE_LIMIT_PER_SENDER") or defaults.rate_limit_per_sender
             ),
