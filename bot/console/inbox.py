@@ -39,16 +39,9 @@ class InboxError(ValueError):
 
 
 @dataclass(frozen=True)
-class Line:
-    id: int  # 0 for the lines copied into the request when it was opened
-    author: str  # client | assistant | staff | note
-    text: str
-    at: datetime | None = None
-    staff_name: str | None = None
-
-
-@dataclass(frozen=True)
 class Request:
+    """A handoff request as the inbox shows it, with its conversation so far."""
+
     id: int
     channel: str
     contact: str | None
@@ -73,6 +66,17 @@ class Request:
     @property
     def last_line_id(self) -> int:
         return max((line.id for line in self.lines), default=0)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a request's conversation."""
+
+    id: int  # 0 for the lines copied into the request when it was opened
+    author: str  # client | assistant | staff | note
+    text: str
+    at: datetime | None = None
+    staff_name: str | None = None
 
 
 def _lines(row: HandoffRequest, messages: list[HandoffMessage]) -> list[Line]:
