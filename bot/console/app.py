@@ -36,7 +36,8 @@ def build_app(settings: Settings | None = None) -> Starlette:
     services = Services.for_settings(settings)
     pages = Pages(services)
 
-    async def http_error(request: Request, error: HTTPException) -> Response:
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)  # registered for HTTPException only
         if wants_json_reply(request) or "text/html" not in request.headers.get(
             "accept", "text/html"
         ):

@@ -27,7 +27,7 @@ from bot.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 ZONE_SECONDS = 60  # how long the clinic's time zone read from the store is reused
-Handler = TypeVar("Handler")
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 @dataclass

@@ -51,11 +51,11 @@ def current_staff(request: Request) -> StaffInfo | None:
     return getattr(request.state, "staff", None)
 
 
-def logged_in_staff(request: Request) -> StaffInfo:
+def signed_in_staff(request: Request) -> StaffInfo:
     """The staff member of a request that passed RequireLogin (so there is one)."""
     staff = current_staff(request)
     if staff is None:  # RequireLogin stops such requests before any route runs
-        raise HTTPException(401, "Log in first.")
+        raise HTTPException(401, "Please sign in.")
     return staff
 
 

@@ -15,7 +15,7 @@ from bot.booking.contact import ContactError
 from bot.booking.service import BookingNotFound, BookingRecord, ConsentRequired, SlotUnavailable
 from bot.console.diary import slot_value, week_start
 from bot.console.pages import Pages, RouteTable, back, flash
-from bot.console.security import checked_form, logged_in_staff
+from bot.console.security import checked_form, signed_in_staff
 
 JUST_TAKEN = "That time was just taken; choose another."
 ASK_CONSENT = "Ask the client whether we may keep their contact details, and tick the box."
@@ -72,7 +72,7 @@ def routes(pages: Pages) -> list[Route]:
         await checked_form(request)
         ref = request.path_params["ref"]
         try:
-            booking = await run_in_threadpool(diary.cancel, ref, logged_in_staff(request).name)
+            booking = await run_in_threadpool(diary.cancel, ref, signed_in_staff(request).name)
         except BookingNotFound:
             flash(request, f"{ref} is not a confirmed booking (cancelled already?).", "error")
             return back(booking_url(ref))
@@ -94,7 +94,7 @@ def routes(pages: Pages) -> list[Route]:
             return back(booking_url(ref, day))
         try:
             booking = await run_in_threadpool(
-                diary.move, ref, slot, logged_in_staff(request).name
+                diary.move, ref, slot, signed_in_staff(request).name
             )
         except BookingNotFound:
             flash(request, f"{ref} is not a confirmed booking.", "error")
@@ -131,7 +131,7 @@ def routes(pages: Pages) -> list[Route]:
                 booking = await run_in_threadpool(
                     diary.add_phone_booking,
                     values["name"], values["contact"], slot, form.get("consent") == "yes",
-                    logged_in_staff(request).name,
+                    signed_in_staff(request).name,
                 )
             except ContactError as problem:
                 error = str(problem)

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from bot.console.inbox import InboxError
 from bot.console.pages import Pages, RouteTable, back, flash
-from bot.console.security import checked_form, logged_in_staff, wants_json_reply
+from bot.console.security import checked_form, signed_in_staff, wants_json_reply
 
 TAKEN_TEXT = "You have the conversation: the assistant is silent in it until you hand it back."
 # path suffix -> (Inbox method, what the page says once it is done)
@@ -81,7 +81,7 @@ def routes(pages: Pages) -> list[Route]:
         async def action(request: Request) -> Response:
             form = await checked_form(request)
             handoff_id = request.path_params["handoff_id"]
-            args = [handoff_id, logged_in_staff(request).name]
+            args = [handoff_id, signed_in_staff(request).name]
             if method_name == "reply":
                 args.append(str(form.get("text") or ""))
             try:
