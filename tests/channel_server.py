@@ -16,7 +16,7 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
-from tests.servers import free_port
+from tests.servers import check_servers_allowed, free_port
 
 
 @contextmanager
@@ -24,6 +24,7 @@ def serve_channel(
     channel: InputChannel, reply: Callable[[UserMessage], Awaitable[Any]] | None = None
 ) -> Iterator[tuple[str, list[UserMessage]]]:
     """Yield (base URL of the channel's webhooks, messages received)."""
+    check_servers_allowed(f"a {channel.name()} channel server")
     received: list[UserMessage] = []
 
     async def on_new_message(message: UserMessage) -> None:

@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,11 +21,30 @@ from bot.knowledge.loader import load_knowledge
 from bot.settings import PROJECT_ROOT
 from bot.store import migrate
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 BIN = Path(sys.executable).parent
 MODEL = PROJECT_ROOT / "models" / "clinic.tar.gz"
 START_TIMEOUT_S = 240
 # The action server's shared secret for the servers a test session starts.
 ACTION_TOKEN = secrets.token_urlsafe(24)
+
+
+_servers_allowed = True
+
+
+def allow_servers(allowed: bool) -> None:
+    """Set by tests/conftest.py before each test: may this test start servers?"""
+    global _servers_allowed
+    _servers_allowed = allowed
+
+
+def check_servers_allowed(what: str) -> None:
+    """Fail a test that starts a server or a browser without `@pytest.mark.servers`:
+    `make test-fast` (-m "not servers") must never wait for one."""
+    if not _servers_allowed:
+        pytest.fail(f"this test starts {what}: mark it (or its module) @pytest.mark.servers")
 
 
 def free_port() -> int:
@@ -55,6 +75,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        check_servers_allowed(f"the {self.name} server")
         self.process = subprocess.Popen(
             self.command,
             cwd=PROJECT_ROOT,
@@ -145,6 +166,43 @@ def base_env(**overrides: str) -> dict:
         "ACTION_SERVER_TOKEN": ACTION_TOKEN,
         **overrides,
     }
+
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's headless Chromium (scripts/ensure-chromium.sh installs it; never a browser
+    downloaded by Playwright), driven by Playwright. Missing: the test fails, never skips."""
+    check_servers_allowed("a browser")
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing, so this cannot be tested in a browser: "
+            "run scripts/ensure-chromium.sh (make test does) or apt-get install -y chromium",
+            pytrace=False,
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:  # fail (not skip) with the reason: the package is locked
+        pytest.fail(f"playwright is not installed ({error}): run `make setup`", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @contextmanager

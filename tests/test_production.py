@@ -7,6 +7,7 @@ action server and the store go down and come back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,19 +24,16 @@ from sqlalchemy.engine import make_url
 from bot.knowledge.loader import load_knowledge
 from bot.production import write_endpoints
 from bot.store import migrate
-from tests.conftest import KNOWLEDGE_DIR, POSTGRES_ADMIN_URL
 from tests.servers import ACTION_TOKEN, action_server, free_port, rasa_server, require_model
+from tests.stores import KNOWLEDGE_DIR, POSTGRES_ADMIN_URL, temporary_postgres
+
+# Every test here starts servers (see the marker in pyproject.toml).
+pytestmark = pytest.mark.servers
 
 REST_TOKEN = "rest-token-for-the-production-tests"
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CLINIC_PHONE = "+44 117 496 0123"
-
-
-def create_database(admin, name: str) -> str:
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +42,17 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     import redis
 
     work = tmp_path_factory.mktemp("prod")
+    databases = contextlib.ExitStack()
+    store_url = databases.enter_context(temporary_postgres("clinic_store"))
+    tracker_url = databases.enter_context(temporary_postgres("clinic_tracker"))
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    suffix = uuid.uuid4().hex[:10]
-    names = {"store": f"clinic_store_{suffix}", "tracker": f"clinic_tracker_{suffix}"}
+    databases.callback(admin.dispose)
+    names = {"store": make_url(store_url).database, "tracker": make_url(tracker_url).database}
     try:
-        store_url = create_database(admin, names["store"])
-        tracker_url = create_database(admin, names["tracker"])
         redis.Redis.from_url(REDIS_URL).flushdb()
     except Exception as error:  # noqa: BLE001 - the services are required, not optional
-        pytest.fail(f"production tests need PostgreSQL and Redis running: {error}")
+        databases.close()
+        pytest.fail(f"production tests need Redis running: {error}")
     migrate.upgrade(store_url)
     load_knowledge(KNOWLEDGE_DIR, store_url)
 
@@ -93,10 +93,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     finally:
         for server in servers:
             server.stop()
-        for name in names.values():
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        databases.close()
 
 
 def say(base_url: str, sender: str, message: str) -> list[dict]:

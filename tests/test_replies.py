@@ -14,8 +14,7 @@ from bot.answers import Answers
 from bot.knowledge.loader import read_knowledge_dir
 from bot.store.models import Verdict
 from bot.store.queries import Clinic, ConditionAdvice, OpeningSpan
-
-from .conftest import KNOWLEDGE_DIR
+from tests.stores import KNOWLEDGE_DIR
 
 LONDON_HOURS = (
     OpeningSpan(0, time(9), time(18)),

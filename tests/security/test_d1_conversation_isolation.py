@@ -10,6 +10,7 @@ import json
 import re
 import uuid
 
+import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 from twilio.request_validator import RequestValidator
@@ -119,6 +120,7 @@ def test_a_rest_sender_naming_a_whatsapp_or_telegram_client_gets_a_conversation_
     assert not whatsapp_and_telegram & rest
 
 
+@pytest.mark.servers
 def test_a_rest_client_naming_a_whatsapp_number_books_nothing_in_that_conversation(stack: Stack):
     """Through the real servers: the booking made over REST with the victim's WhatsApp id
     belongs to a REST conversation, and the WhatsApp conversation never heard of it."""
