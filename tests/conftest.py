@@ -22,6 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from bot.settings import Settings, get_settings  # noqa: E402
 from bot.store.session import get_engine  # noqa: E402
 from tests import servers  # noqa: E402
+from tests.servers import RunningAssistant, assistant_with_store  # noqa: E402
 from tests.stores import (  # noqa: E402, F401 - KNOWLEDGE_DIR, POSTGRES_ADMIN_URL: re-exported
     KNOWLEDGE_DIR,
     POSTGRES_ADMIN_URL,
@@ -60,8 +61,9 @@ def use_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Sett
                 monkeypatch.delenv(name, raising=False)
             else:
                 monkeypatch.setenv(name, str(value))
+        # Cleared, not refilled: a variable the test sets later is still seen.
         get_settings.cache_clear()
-        return get_settings()
+        return Settings.from_env()
 
     yield apply
     get_settings.cache_clear()
@@ -119,3 +121,28 @@ def postgres_url(postgres_template: str) -> Iterator[str]:
     """A fresh PostgreSQL database, migrated and loaded with the clinic's knowledge files."""
     with temporary_postgres(template=postgres_template) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningAssistant]:
+    """The action server and Rasa on a store of their own, shared by a module's tests. The
+    module's SERVED dict adds settings for both servers, and "extra" arguments for Rasa."""
+    how = dict(getattr(request.module, "SERVED", {}))
+    extra = how.pop("extra", ())
+    workdir = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with assistant_with_store(workdir, extra, **how) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def rasa_url(served: RunningAssistant) -> str:
+    """Base URL of the module's running Rasa server (no trailing slash)."""
+    return served.url
+
+
+@pytest.fixture(scope="module")
+def served_store(served: RunningAssistant) -> str:
+    """The store the module's running assistant uses."""
+    return served.store_url

@@ -57,16 +57,8 @@ def make_tracker(
     sender_id: str = SENDER,
 ) -> Tracker:
     """The tracker an action gets right after the client said `text`, outside any form."""
-    return Tracker(
-        sender_id=sender_id,
-        slots={**CONVERSATION_START, **(slots or {})},
-        latest_message=latest_message(intent, text, entities, confidence),
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
+    message = latest_message(intent, text, entities, confidence)
+    return _listening(sender_id, {**CONVERSATION_START, **(slots or {})}, message, [], {})
 
 
 def form_tracker(
@@ -100,16 +92,18 @@ def form_tracker(
     if slot is not None:
         all_slots[slot] = value
         events.append({"event": "slot", "name": slot, "value": value})
-    return Tracker(
-        sender_id=sender_id,
-        slots=all_slots,
-        latest_message=message,
-        events=events,
-        paused=False,
-        followup_action=None,
-        active_loop={"name": form} if form else {},
-        latest_action_name="action_listen",
-    )
+    return _listening(sender_id, all_slots, message, events, {"name": form} if form else {})
+
+
+def _listening(
+    sender_id: str,
+    slots: dict[str, Any],
+    message: dict[str, Any],
+    events: list[dict[str, Any]],
+    active_loop: dict[str, Any],
+) -> Tracker:
+    """A tracker right after the client's message (the last action was action_listen)."""
+    return Tracker(sender_id, slots, message, events, False, None, active_loop, "action_listen")
 
 
 def texts(messages: list[dict[str, Any]]) -> list[str]:

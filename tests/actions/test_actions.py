@@ -13,6 +13,7 @@ from actions.common import ANSWERS
 from actions.front_desk import HANDOFFS, ActionEmergencyAdvice, ActionFrontDesk
 from actions.suitability import ActionCheckSuitability
 from bot.store.session import get_engine
+from tests.content import CLINIC, KNOWLEDGE, TREATMENTS, price
 from tests.rasa_harness import make_tracker, run
 
 
@@ -52,8 +53,8 @@ def test_unanswered_offer_lapses_with_the_next_answer():
 def test_price_answer_lists_prices_from_the_store():
     messages, _ = run(ActionAnswerQuestion(), make_tracker("ask_price", "how much"))
 
-    assert "£85" in messages[0]["text"]
-    assert "£70" in messages[0]["text"]
+    for treatment in TREATMENTS:
+        assert price(treatment) in messages[0]["text"]
 
 
 def test_answer_changes_when_staff_change_the_store(store_url: str):
@@ -138,7 +139,7 @@ def test_asking_for_a_person_queues_a_handoff_with_the_transcript():
 
     messages, _ = run(ActionFrontDesk(), tracker)
 
-    assert "hello@stillwater-acupuncture.example" in messages[0]["text"]
+    assert CLINIC.email in messages[0]["text"]
     [handoff] = HANDOFFS.list(only_open=True)
     assert handoff.sender_id == "test-user"
     assert handoff.contact == "+447911123456"
@@ -159,7 +160,7 @@ def test_store_down_gives_an_apology_with_the_last_known_phone(use_settings, tmp
     messages, events = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
 
     assert "can't look that up right now" in messages[0]["text"]
-    assert "+44 117 496 0123" in messages[0]["text"]
+    assert CLINIC.phone in messages[0]["text"]
     assert events == []
 
 
@@ -194,24 +195,20 @@ def test_unreachable_postgres_gives_the_apology(use_settings):
     assert "can't look that up right now" in messages[0]["text"]
 
 
-def _condition_with(verdicts: set[str]) -> tuple[str, str]:
-    """(key, a synonym) of the first condition in the knowledge files with one of `verdicts`."""
-    from bot.knowledge.loader import read_knowledge_dir
-    from bot.settings import PROJECT_ROOT
-
-    bundle = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
-    spec = next(c for c in bundle.conditions if c.verdict.value in verdicts)
-    return spec.key, spec.synonyms[0]
+def ask_naming_a_condition(verdicts: set[str], intent: str, question: str):
+    """Ask `question` (with "{}" for the condition's words) about the first condition of the
+    knowledge files with one of `verdicts`; (its verdict text, bookable, Result)."""
+    spec = next(c for c in KNOWLEDGE.conditions if c.verdict.value in verdicts)
+    words = spec.synonyms[0]
+    verdict, bookable = ANSWERS.suitability_verdict([spec.key])
+    tracker = make_tracker(intent, question.format(words), [condition(spec.key, words)])
+    return verdict, bookable, run(ActionAnswerQuestion(), tracker)
 
 
 def test_a_safety_question_naming_a_talk_first_condition_gets_its_verdict_and_no_booking():
-    key, words = _condition_with({"consult_first", "not_now"})
-    verdict, bookable = ANSWERS.suitability_verdict([key])
-    tracker = make_tracker(
-        "ask_safety", f"is it safe if {words}", entities=[condition(key, words)]
+    verdict, bookable, (messages, events) = ask_naming_a_condition(
+        {"consult_first", "not_now"}, "ask_safety", "is it safe if {}"
     )
-
-    messages, events = run(ActionAnswerQuestion(), tracker)
 
     assert bookable is False
     assert messages[0]["text"] == verdict
@@ -223,13 +220,9 @@ def test_a_safety_question_naming_a_talk_first_condition_gets_its_verdict_and_no
 
 
 def test_a_question_naming_a_condition_that_allows_booking_still_gives_its_advice_first():
-    key, words = _condition_with({"caution", "ok"})
-    verdict, bookable = ANSWERS.suitability_verdict([key])
-    tracker = make_tracker(
-        "ask_pain", f"does it hurt with {words}", entities=[condition(key, words)]
+    verdict, bookable, (messages, _) = ask_naming_a_condition(
+        {"caution", "ok"}, "ask_pain", "does it hurt with {}"
     )
-
-    messages, _ = run(ActionAnswerQuestion(), tracker)
 
     assert bookable is True
     assert messages[0]["text"] == verdict

@@ -28,10 +28,11 @@ from bot.booking.availability import Slot
 from bot.booking.choice import slot_label
 from bot.booking.contact import CONTACT_ERROR, NAME_ERROR, PHONE_ERROR, Contact
 from bot.booking.service import BookingRequest, BookingService
+from tests.content import CLINIC
 from tests.rasa_harness import form_tracker, required_slots, run, slot_values, texts
 
-CLINIC_PHONE = "+44 117 496 0123"
-CLINIC_ADDRESS = "14 Linden Street, Bristol BS1 4DJ"
+CLINIC_PHONE = CLINIC.phone
+CLINIC_ADDRESS = CLINIC.address
 ANN_PHONE = "+447911123456"
 REF = re.compile(r"^FA-[0-9A-HJKMNP-TV-Z]{4}$")
 

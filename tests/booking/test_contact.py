@@ -18,6 +18,7 @@ from bot.booking.contact import (
     parse_email,
     parse_phone,
 )
+from tests.refusals import refusal
 
 PHONE_ERROR = "That doesn't look like a phone number - could you type it with the area code?"
 EMAIL_ERROR = "That email address doesn't look right - could you check it?"
@@ -80,9 +81,7 @@ def test_phone_numbers_in_common_formats_become_e164(text: str, expected: str) -
 
 @pytest.mark.parametrize("text", INVALID_PHONES)
 def test_invalid_phone_numbers_are_refused_with_a_phone_reprompt(text: str) -> None:
-    with pytest.raises(ContactError) as caught:
-        parse_phone(text, "GB")
-    assert str(caught.value) == PHONE_ERROR
+    assert refusal(lambda: parse_phone(text, "GB"), ContactError) == PHONE_ERROR
 
 
 def test_national_numbers_are_read_in_the_default_region() -> None:
@@ -126,9 +125,7 @@ def test_valid_email_addresses_are_normalised(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("text", INVALID_EMAILS)
 def test_invalid_email_addresses_are_refused_with_an_email_reprompt(text: str) -> None:
-    with pytest.raises(ContactError) as caught:
-        parse_email(text)
-    assert str(caught.value) == EMAIL_ERROR
+    assert refusal(lambda: parse_email(text), ContactError) == EMAIL_ERROR
 
 
 # --- parse_contact ---------------------------------------------------------------------
@@ -176,9 +173,7 @@ def test_contact_is_found_alone_or_inside_a_sentence(text: str, expected: Contac
     ],
 )
 def test_unusable_contact_gets_a_reprompt_for_what_it_looks_like(text: str, message: str) -> None:
-    with pytest.raises(ContactError) as caught:
-        parse_contact(text, "GB")
-    assert str(caught.value) == message
+    assert refusal(lambda: parse_contact(text, "GB"), ContactError) == message
 
 
 def test_contact_describe_gives_whichever_detail_is_present() -> None:
@@ -249,9 +244,7 @@ def test_names_are_kept_exactly_apart_from_whitespace_and_lead_in(text: str, exp
 
 @pytest.mark.parametrize("text", BAD_NAMES)
 def test_unusable_names_are_refused_with_a_name_reprompt(text: str) -> None:
-    with pytest.raises(ContactError) as caught:
-        clean_name(text)
-    assert str(caught.value) == NAME_ERROR
+    assert refusal(lambda: clean_name(text), ContactError) == NAME_ERROR
 
 
 # --- masking ---------------------------------------------------------------------------

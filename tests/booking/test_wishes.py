@@ -11,21 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.booking.wishes import TimeWish, WishError, parse_wish
-from bot.store.queries import OpeningSpan
+from tests.content import SAMPLE_HOURS
+from tests.refusals import refusal
 
 LONDON = ZoneInfo("Europe/London")
 # Wednesday, mid-morning: the clinic is open and most of today is still ahead.
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
 
-# The clinic's hours as in data/knowledge/clinic.yml: Sunday is closed.
-HOURS = (
-    OpeningSpan(0, time(9), time(18)),
-    OpeningSpan(1, time(9), time(18)),
-    OpeningSpan(2, time(9), time(18)),
-    OpeningSpan(3, time(9), time(20)),
-    OpeningSpan(4, time(9), time(18)),
-    OpeningSpan(5, time(9, 30), time(14)),
-)
+# Hours like the clinic's: Sunday is closed.
+HOURS = SAMPLE_HOURS
 
 NO_TIME = (
     "Sorry, I didn't catch a day or time - you could say e.g. "
@@ -229,9 +223,7 @@ def test_as_soon_as_possible_means_the_next_two_weeks(text: str) -> None:
     ],
 )
 def test_refuses_with_the_exact_reprompt(text: str, message: str) -> None:
-    with pytest.raises(WishError) as refused:
-        wish(text)
-    assert str(refused.value) == message
+    assert refusal(lambda: wish(text), WishError) == message
 
 
 @pytest.mark.parametrize(
@@ -255,9 +247,7 @@ def test_refuses_with_the_exact_reprompt(text: str, message: str) -> None:
 def test_refuses_impossible_closed_or_too_far_wishes_with_a_specific_reprompt(
     text: str, start: str
 ) -> None:
-    with pytest.raises(WishError) as refused:
-        wish(text)
-    assert str(refused.value).startswith(start)
+    assert refusal(lambda: wish(text), WishError).startswith(start)
 
 
 def test_this_morning_is_refused_once_the_morning_is_over() -> None:

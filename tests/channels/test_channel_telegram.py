@@ -10,14 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aioresponses import aioresponses
 from rasa.core.channels.channel import UserMessage
-from sanic import Sanic
 
 from bot import cli
 from bot.channels.telegram import (
@@ -29,6 +26,7 @@ from bot.channels.telegram import (
     TelegramSettings,
 )
 from bot.guard import MessageGuard
+from tests.channel_server import ChannelApp, Reply
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
 SECRET = "clinic-webhook-secret_42"
@@ -45,9 +43,6 @@ LONG_PAYLOAD = (
     '/inform{"time_wish": "Friday 27 November 2026 at 14:00 with Mei Lin", '
     '"practitioner": "mei-lin", "slot_id": "2026-11-27T14:00:00+00:00"}'
 )
-
-Reply = Callable[[UserMessage], Awaitable[Any]]
-
 
 def say(text: str, buttons: list[dict[str, str]] | None = None) -> Reply:
     async def reply(message: UserMessage) -> None:
@@ -92,21 +87,11 @@ def bot_api():
         yield BotApi(mocked)
 
 
-class Webhook:
-    """The channel on a Sanic app of its own, as Rasa mounts it, and what reached the bot."""
+class Webhook(ChannelApp):
+    """The Telegram channel as Rasa mounts it, posted to like the platform does."""
 
     def __init__(self, channel: TelegramInput, reply: Reply | None = None) -> None:
-        self.channel = channel
-        self.received: list[UserMessage] = []
-        self.reply = reply
-
-        async def on_new_message(message: UserMessage) -> None:
-            self.received.append(message)
-            if self.reply is not None:
-                await self.reply(message)
-
-        self.app = Sanic(f"telegram_test_{uuid.uuid4().hex[:12]}")
-        self.app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/telegram")
+        super().__init__(channel, reply=reply)
 
     def post(self, update: dict[str, Any], secret: str | None = SECRET):
         headers = {"Content-Type": "application/json"}

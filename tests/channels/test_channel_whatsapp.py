@@ -10,13 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from rasa.core.channels.channel import UserMessage
-from sanic import Sanic
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
@@ -32,6 +30,7 @@ from bot.channels.whatsapp import (
     numbered_list,
 )
 from bot.guard import MessageGuard
+from tests.channel_server import ChannelApp, Reply
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -86,9 +85,6 @@ class FakeTwilioTransport(HttpClient):
         return [str(request.data.get("Body")) for request in self.requests]
 
 
-Reply = Callable[[UserMessage], Awaitable[Any]]
-
-
 def echo(text: str = "You said: {text}", buttons: list[dict[str, str]] | None = None) -> Reply:
     async def reply(message: UserMessage) -> None:
         answer = text.format(text=message.text)
@@ -102,21 +98,11 @@ def echo(text: str = "You said: {text}", buttons: list[dict[str, str]] | None = 
     return reply
 
 
-class Webhook:
-    """The channel on a Sanic app of its own, as Rasa mounts it, and what reached the bot."""
+class Webhook(ChannelApp):
+    """The WhatsApp channel as Rasa mounts it, posted to like the platform does."""
 
     def __init__(self, channel: WhatsAppInput, reply: Reply | None = None) -> None:
-        self.channel = channel
-        self.received: list[UserMessage] = []
-        self.reply = reply
-
-        async def on_new_message(message: UserMessage) -> None:
-            self.received.append(message)
-            if self.reply is not None:
-                await self.reply(message)
-
-        self.app = Sanic(f"whatsapp_test_{uuid.uuid4().hex[:12]}")
-        self.app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/whatsapp")
+        super().__init__(channel, reply=reply)
 
     def post(self, form: dict[str, str], signature: str | None, path: str = WEBHOOK):
         headers = {} if signature is None else {"X-Twilio-Signature": signature}

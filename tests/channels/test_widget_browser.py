@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from tests.content import CLINIC
 from tests.servers import (
     action_server,
     base_env,
@@ -114,7 +115,7 @@ def test_keyboard_visitor_asks_does_it_hurt_picks_a_quick_reply_and_keeps_it_aft
     expect(page.locator(".swc-launcher")).to_have_attribute("aria-expanded", "true")
     assert active(page, "el.id") == "swc-input"
     privacy = page.locator(".swc-privacy a")
-    expect(privacy).to_have_attribute("href", "https://stillwater-acupuncture.example/privacy")
+    expect(privacy).to_have_attribute("href", CLINIC.privacy_url)
     expect(privacy).to_have_attribute("rel", "noopener noreferrer")
 
     page.keyboard.type("does it hurt?")

@@ -11,7 +11,6 @@ Redis manager); after the hand-back the assistant answers again.
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
 import re
 import time
@@ -24,22 +23,16 @@ import socketio
 
 from bot.answers import Answers
 from bot.console.accounts import StaffAccounts
-from bot.knowledge.loader import load_knowledge
-from bot.production import write_endpoints
-from bot.store import migrate
 from tests.console.test_console_browser import Process
 from tests.servers import (
-    ACTION_TOKEN,
     BIN,
     Server,
-    action_server,
     free_port,
-    rasa_server,
-    require_model,
+    production_env,
+    production_servers,
+    production_stores,
     running,
 )
-from tests.stores import KNOWLEDGE_DIR, temporary_postgres
-from tests.test_production import REDIS_URL
 
 # Every test here starts servers (see the marker in pyproject.toml).
 pytestmark = pytest.mark.servers
@@ -52,36 +45,20 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    require_model()
     work = tmp_path_factory.mktemp("console-prod")
     databases = contextlib.ExitStack()
-    store_url = databases.enter_context(temporary_postgres("console_store"))
-    tracker_url = databases.enter_context(temporary_postgres("console_tracker"))
-    migrate.upgrade(store_url)
-    load_knowledge(KNOWLEDGE_DIR, store_url)
+    store_url, tracker_url = databases.enter_context(production_stores("console"))
     StaffAccounts(store_url).add(STAFF, PASSWORD, by="test")
     actions_port, console_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "CLINIC_ENV": "production",
-        "DATABASE_URL": store_url,
-        "TRACKER_DB_URL": tracker_url,
-        "REDIS_URL": REDIS_URL,
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SANIC_HOST": "127.0.0.1",
-        # Production mode: Rasa and the action server share this secret (bot/production.py).
-        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
-        # Redis is shared with other test runs on this machine: keep their rate counts
-        # (all from 127.0.0.1) from limiting this client.
-        "RATE_LIMIT_PER_IP": "100000",
-        "CONSOLE_PORT": str(console_port),
-        "CONSOLE_SECRET_KEY": "production-test-secret",
-        "OUTBOX_SECRET": "production-test-outbox-secret",
-    }
-    endpoints = write_endpoints(work / "endpoints.yml", env)
-    actions = action_server(env, work, actions_port)
-    instances = [rasa_server(env, work, endpoints, name=f"rasa{i}") for i in (1, 2)]
+    env = production_env(
+        store_url,
+        tracker_url,
+        actions_port,
+        CONSOLE_PORT=str(console_port),
+        CONSOLE_SECRET_KEY="production-test-secret",
+        OUTBOX_SECRET="production-test-outbox-secret",
+    )
+    actions, instances = production_servers(env, work, actions_port)
     console = Server(
         "console", [BIN / "python", "-m", "bot.console"], env,
         f"http://127.0.0.1:{console_port}/login", work,

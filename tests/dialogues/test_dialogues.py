@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -27,38 +25,18 @@ from tests.dialogues.dialogue_driver import (
     matches,
     run_dialogue,
 )
-from tests.servers import (
-    assistant,
-    base_env,
-    sqlite_store,
-)
 
 DIALOGUES = load_dialogues()
 MIN_DIALOGUES = 60
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("dialogues")
+# How this module's assistant runs (the `served` fixture, tests/conftest.py).
+SERVED = {"RATE_LIMIT_PER_SENDER": "100000", "RATE_LIMIT_PER_IP": "100000"}
 
 
-@pytest.fixture(scope="module")
-def dialogue_store(workdir: Path) -> str:
-    return sqlite_store(workdir)
-
-
-@pytest.fixture(scope="module")
-def rasa_url(workdir: Path, dialogue_store: str) -> Iterator[str]:
-    env = base_env(
-        DATABASE_URL=dialogue_store, RATE_LIMIT_PER_SENDER="100000", RATE_LIMIT_PER_IP="100000"
-    )
-    with assistant(env, workdir) as url:
-        yield url
-
-
-def listed_bookings(dialogue_store: str, use_settings, capsys) -> list[dict]:
+def listed_bookings(served_store: str, use_settings, capsys) -> list[dict]:
     """`clinic bookings list --json`, run in this process against the dialogues' store."""
-    use_settings(DATABASE_URL=dialogue_store)
+    use_settings(DATABASE_URL=served_store)
     result = run_clinic(capsys, "bookings", "list", "--json")
     assert result.code == 0, result.err
     return json.loads(result.out)
@@ -75,9 +53,9 @@ def contact_values(index: int) -> dict[str, str]:
     }
 
 
-def given_booking(dialogue_store: str, values: dict[str, str]) -> str:
+def given_booking(served_store: str, values: dict[str, str]) -> str:
     """An existing confirmed booking with the dialogue's phone, 3-30 days ahead."""
-    service = BookingService(dialogue_store)
+    service = BookingService(served_store)
     now = datetime.now(timezone.utc)
     slot = service.suggest(now + timedelta(days=3), now + timedelta(days=30)).slots[0]
     contact = Contact(phone=values["phone_e164"], email=None)
@@ -102,7 +80,7 @@ def test_loop_detector_catches_the_same_question_three_times_in_a_row():
 )
 def test_dialogue(
     rasa_url: str,
-    dialogue_store: str,
+    served_store: str,
     use_settings,
     capsys: pytest.CaptureFixture,
     index: int,
@@ -110,14 +88,14 @@ def test_dialogue(
 ):
     values = contact_values(index)
     if dialogue.given.get("booking"):
-        values["ref"] = given_booking(dialogue_store, values)
+        values["ref"] = given_booking(served_store, values)
         values["ref_plain"] = values["ref"].replace("-", "").lower()
-    before = {b["ref"] for b in listed_bookings(dialogue_store, use_settings, capsys)}
+    before = {b["ref"] for b in listed_bookings(served_store, use_settings, capsys)}
     chat = RestChat(rasa_url, f"dialogue-{index}-{uuid.uuid4().hex[:8]}")
 
     problems = run_dialogue(dialogue, chat, values)
 
-    after = listed_bookings(dialogue_store, use_settings, capsys)
+    after = listed_bookings(served_store, use_settings, capsys)
     expected = dialogue.store or {}
     created = [b for b in after if b["ref"] not in before]
     want_created = expected.get("created", [])

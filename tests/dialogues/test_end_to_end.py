@@ -9,16 +9,12 @@ import subprocess
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.servers import (
     BIN,
-    assistant,
-    base_env,
-    sqlite_store,
 )
 
 # Every test here starts servers (see the marker in pyproject.toml).
@@ -27,26 +23,13 @@ pytestmark = pytest.mark.servers
 API_TOKEN = "e2e-test-token"  # Rasa's HTTP API is only ever on with a token
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("e2e")
-
-
-@pytest.fixture(scope="module")
-def e2e_store(workdir: Path) -> str:
-    return sqlite_store(workdir)
-
-
-@pytest.fixture(scope="module")
-def rasa_url(workdir: Path, e2e_store: str) -> Iterator[str]:
-    env = base_env(
-        DATABASE_URL=e2e_store,
-        # The fuzz test below sends 1,000 messages from one address.
-        RATE_LIMIT_PER_SENDER="100000",
-        RATE_LIMIT_PER_IP="100000",
-    )
-    with assistant(env, workdir, extra=["--enable-api", "--auth-token", API_TOKEN]) as url:
-        yield url
+# How this module's assistant runs (the `served` fixture, tests/conftest.py).
+SERVED = {
+    "extra": ["--enable-api", "--auth-token", API_TOKEN],
+    # The fuzz test below sends 1,000 messages from one address.
+    "RATE_LIMIT_PER_SENDER": "100000",
+    "RATE_LIMIT_PER_IP": "100000",
+}
 
 
 class Conversation:
@@ -98,7 +81,7 @@ def test_out_of_scope_gets_no_clinic_answer(rasa_url: str):
     assert "only help with questions about our facial acupuncture" in reply
 
 
-def test_booking_through_the_webhook_is_listed_by_the_staff_cli(rasa_url: str, e2e_store: str):
+def test_booking_through_the_webhook_is_listed_by_the_staff_cli(rasa_url: str, served_store: str):
     chat = Conversation(rasa_url)
     assert "name" in texts(chat.say("I'd like to book a first session"))
     assert "phone number or email" in texts(chat.say("Ann O'Brien"))
@@ -115,7 +98,7 @@ def test_booking_through_the_webhook_is_listed_by_the_staff_cli(rasa_url: str, e
     assert ref, confirmation
     listed = subprocess.run(
         [BIN / "clinic", "bookings", "list", "--json"],
-        env={**os.environ, "DATABASE_URL": e2e_store},
+        env={**os.environ, "DATABASE_URL": served_store},
         capture_output=True,
         text=True,
         check=True,
@@ -231,7 +214,7 @@ def _knowledge_topics() -> dict:
 
 
 def test_a_new_topic_is_answered_after_a_load_without_retraining_or_restart(
-    rasa_url: str, e2e_store: str, tmp_path: Path
+    rasa_url: str, served_store: str, tmp_path: Path
 ):
     import shutil
 
@@ -246,7 +229,7 @@ def test_a_new_topic_is_answered_after_a_load_without_retraining_or_restart(
 
     loaded = subprocess.run(
         [BIN / "clinic", "knowledge", "load", "--dir", knowledge],
-        env={**os.environ, "DATABASE_URL": e2e_store},
+        env={**os.environ, "DATABASE_URL": served_store},
         capture_output=True,
         text=True,
         timeout=120,
@@ -255,7 +238,7 @@ def test_a_new_topic_is_answered_after_a_load_without_retraining_or_restart(
     try:
         assert "blue door" in texts(Conversation(rasa_url).say(question))
     finally:
-        load_knowledge(PROJECT_ROOT / "data" / "knowledge", e2e_store)
+        load_knowledge(PROJECT_ROOT / "data" / "knowledge", served_store)
 
 
 def test_are_you_a_bot_gets_the_truth_and_the_offer_of_a_person(rasa_url: str):

@@ -357,21 +357,27 @@ def test_out_of_scope_stays_out_of_scope_without_a_clear_answer():
 # --- clinic knowledge check --------------------------------------------------------------
 
 
-def test_check_reports_a_topic_without_questions(knowledge_dir: Path, capsys):
-    (knowledge_dir / "topics" / "bare.yml").write_text(
-        "topics:\n  - key: bare\n    title: Bare\n    health_claim: false\n"
-        "    answer: Nothing to ask.\n",
-        encoding="utf-8",
+def check_with_topic(knowledge_dir: Path, capsys, key: str, fields: str) -> tuple[int, str]:
+    """`clinic knowledge check` after adding topics/<key>.yml with one topic; (code, stderr)."""
+    (knowledge_dir / "topics" / f"{key}.yml").write_text(
+        f"topics:\n  - key: {key}\n    title: {key.title()}\n{fields}", encoding="utf-8"
     )
-    assert clinic_main(["knowledge", "check", "--dir", str(knowledge_dir)]) == 1
-    assert "'bare' has no 'questions:'" in capsys.readouterr().err
+    code = clinic_main(["knowledge", "check", "--dir", str(knowledge_dir)])
+    return code, capsys.readouterr().err
+
+
+def test_check_reports_a_topic_without_questions(knowledge_dir: Path, capsys):
+    code, err = check_with_topic(
+        knowledge_dir, capsys, "bare", "    health_claim: false\n    answer: Nothing to ask.\n"
+    )
+    assert code == 1
+    assert "'bare' has no 'questions:'" in err
 
 
 def test_check_reports_a_health_claim_without_a_source(knowledge_dir: Path, capsys):
-    (knowledge_dir / "topics" / "claim.yml").write_text(
-        "topics:\n  - key: claim\n    title: Claim\n    health_claim: true\n"
-        "    answer: It helps.\n    questions: [does it help]\n",
-        encoding="utf-8",
+    code, err = check_with_topic(
+        knowledge_dir, capsys, "claim",
+        "    health_claim: true\n    answer: It helps.\n    questions: [does it help]\n",
     )
-    assert clinic_main(["knowledge", "check", "--dir", str(knowledge_dir)]) == 1
-    assert "needs at least one entry under 'sources'" in capsys.readouterr().err
+    assert code == 1
+    assert "needs at least one entry under 'sources'" in err

@@ -11,8 +11,6 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import socketio
@@ -23,11 +21,6 @@ from bot.outbox.signing import sign_calendar_token
 from bot.outbox.transports.widget import HttpWidgetTransport, RedisWidgetTransport
 from tests.outbox.smtp_server import SmtpServer
 from tests.outbox.support import CLINIC, Clock, Desk, email_transports
-from tests.servers import (
-    assistant,
-    base_env,
-    sqlite_store,
-)
 
 # Every test here starts servers (see the marker in pyproject.toml).
 pytestmark = pytest.mark.servers
@@ -36,22 +29,9 @@ SECRET = "e2e-outbox-secret-" + uuid.uuid4().hex
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("outbox-e2e")
-
-
-@pytest.fixture(scope="module")
-def store(workdir: Path) -> str:
-    return sqlite_store(workdir)
-
-
-@pytest.fixture(scope="module")
-def rasa_url(workdir: Path, store: str) -> Iterator[str]:
-    # REDIS_URL: the widget's socket.io server takes pushes through Redis too (production).
-    env = base_env(DATABASE_URL=store, OUTBOX_SECRET=SECRET, REDIS_URL=REDIS_URL)
-    with assistant(env, workdir) as url:
-        yield url
+# How this module's assistant runs (the `served` fixture, tests/conftest.py). REDIS_URL: the
+# widget's socket.io server takes pushes through Redis too (production).
+SERVED = {"OUTBOX_SECRET": SECRET, "REDIS_URL": REDIS_URL}
 
 
 @pytest.fixture
@@ -95,10 +75,10 @@ def book(chat: Chat) -> str:
     return ref.group()
 
 
-def test_book_then_answer_2_to_the_reminder_starts_the_move(rasa_url, store, smtp):
+def test_book_then_answer_2_to_the_reminder_starts_the_move(rasa_url, served_store, smtp):
     chat = Chat(rasa_url)
     ref = book(chat)
-    desk = Desk(store)
+    desk = Desk(served_store)
 
     [confirmation] = desk.rows(kind=BOOKING_CONFIRMATION)
     [reminder] = desk.rows(kind=REMINDER)
@@ -127,7 +107,7 @@ def test_book_then_answer_2_to_the_reminder_starts_the_move(rasa_url, store, smt
     assert [r.status.value for r in desk.rows(kind=REMINDER)] == ["sent", "pending"]
 
 
-def test_a_2_from_another_conversation_moves_nothing(rasa_url, store):
+def test_a_2_from_another_conversation_moves_nothing(rasa_url, served_store):
     reply = Chat(rasa_url).say("2")
 
     assert "FA-" not in reply and "another way" in reply
@@ -196,17 +176,17 @@ def test_an_unsigned_push_is_refused(rasa_url):
 
 
 def test_the_calendar_link_serves_the_booking_and_only_with_a_valid_token(
-    rasa_url, store, same_secret
+    rasa_url, served_store, same_secret
 ):
     chat = Chat(rasa_url)
     ref = book(chat)
-    desk = Desk(store)
+    desk = Desk(served_store)
     from sqlalchemy import select
 
     from bot.store.models import Booking
     from bot.store.session import session_scope
 
-    with session_scope(store) as session:
+    with session_scope(served_store) as session:
         booking_id = session.execute(select(Booking.id).where(Booking.ref == ref)).scalar_one()
     token = sign_calendar_token(booking_id, int(time.time()) + 3600)
     url = f"{rasa_url}/webhooks/widget/calendar/{token}.ics"
