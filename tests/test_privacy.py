@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine, RootTransaction, make_url
 from sqlalchemy.exc import OperationalError
 
 from bot import cli, privacy
+from bot.privacy import store_steps, tracker_store
 from bot.settings import get_settings
 from bot.store.models import Booking, BookingStatus, HandoffRequest, HandoffStatus, Practitioner
 from bot.store.session import session_scope
@@ -701,13 +702,13 @@ def test_a_failure_with_the_tracker_in_the_stores_database_changes_nothing(
 def spy_on_deletes(monkeypatch) -> list[int]:
     """Counts of events each conversation delete removed (before any rollback)."""
     counts: list[int] = []
-    real = privacy._delete_conversations
+    real = tracker_store.delete_conversations
 
     def spy(tracker, senders):
         counts.append(real(tracker, senders))
         return counts[-1]
 
-    monkeypatch.setattr(privacy, "_delete_conversations", spy)
+    monkeypatch.setattr(tracker_store, "delete_conversations", spy)
     return counts
 
 
@@ -719,7 +720,7 @@ def fail_at_the_last_step(monkeypatch) -> None:
             "UPDATE handoff_requests ...", {"contact": ANN_PHONE}, Exception("disk I/O error")
         )
 
-    monkeypatch.setattr(privacy, "_clear_handoffs", broken)
+    monkeypatch.setattr(store_steps, "clear_handoffs", broken)
 
 
 def test_erase_finds_conversations_kept_under_the_id_used_before_migration_0003(dbs, clinic):
