@@ -20,9 +20,8 @@ from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import Engine, RootTransaction, make_url
 from sqlalchemy.exc import OperationalError
 
-from bot import cli, privacy
+from bot import privacy
 from bot.privacy import store_steps, tracker_store
-from bot.settings import get_settings
 from bot.store.models import Booking, BookingStatus, HandoffRequest, HandoffStatus, Practitioner
 from bot.store.session import session_scope
 from tests.clinic_command import Result, help_description, run_clinic, usage_error
