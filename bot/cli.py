@@ -321,8 +321,8 @@ def _ask(args: argparse.Namespace) -> int:
 def _telegram_set_webhook(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.channels import NotConfigured
-    from bot.channels.telegram import TelegramError, TelegramSettings, set_webhook
+    from bot.channels.config import NotConfigured
+    from bot.channels.telegram_api import TelegramError, TelegramSettings, set_webhook
 
     try:
         url = asyncio.run(set_webhook(TelegramSettings.from_settings(), args.url))

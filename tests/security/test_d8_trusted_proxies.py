@@ -12,7 +12,7 @@ import json
 import urllib.error
 import urllib.request
 
-from bot.channels import TrustedProxies
+from bot.channels.incoming import TrustedProxies
 from bot.channels.rest import GuardedRestInput
 from bot.guard import MessageGuard
 from tests.channel_server import serve_channel

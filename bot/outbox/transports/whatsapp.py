@@ -24,7 +24,7 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure
+from bot.outbox.transports.base import Delivery, PermanentFailure, TemporaryFailure
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
