@@ -31,7 +31,8 @@ class ConfiguredBySettings:
     settings_class: ClassVar[Any]
 
     @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> Any:
+    def from_credentials(cls: Any, credentials: dict[str, Any] | None) -> Any:
+        # cls: Any - a mixin; name() and the one-argument constructor are the channel's.
         try:
             settings = cls.settings_class.from_settings(overrides=credentials or {})
         except NotConfigured as error:

@@ -38,7 +38,7 @@ def limit_request_bodies(app: Any) -> None:
 def server_prepared(blueprint_class: type) -> type:
     """A Blueprint subclass whose registration also runs prepare_server."""
 
-    class ServerPrepared(blueprint_class):  # type: ignore[misc, valid-type]
+    class ServerPrepared(blueprint_class):
         def register(self, app: Any, options: dict[str, Any]) -> None:
             prepare_server(app)
             super().register(app, options)

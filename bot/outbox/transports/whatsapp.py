@@ -84,7 +84,8 @@ class WhatsAppTransport:
         )
         if not all(values):
             return None
-        return cls(*values, content_sids=dict(settings.twilio_content_sids))
+        account_sid, auth_token, number = values
+        return cls(account_sid, auth_token, number, content_sids=dict(settings.twilio_content_sids))
 
     def window_open(self, body: Mapping[str, Any]) -> bool:
         active_at = body.get("active_at")
