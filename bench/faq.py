@@ -20,6 +20,7 @@ import os
 import random
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -37,7 +38,9 @@ WRONG_ANSWER_BUDGET = 0.01
 
 def entries_from_files(directory: Path | None = None) -> list[FaqEntry]:
     bundle = read_knowledge_dir(directory or PROJECT_ROOT / "data" / "knowledge")
-    return [FaqEntry(t.key, t.title, t.intent, tuple(t.questions)) for t in bundle.topics]
+    return [
+        FaqEntry(t.key, t.title, t.intent, tuple(t.questions), t.fact) for t in bundle.topics
+    ]
 
 
 def out_of_scope_messages() -> list[str]:
@@ -67,7 +70,7 @@ def cross_validate(
             if id(item) not in held_set:
                 kept.setdefault(item[0], []).append(item[1])
         index = retrieval.FaqIndex(
-            [FaqEntry(e.key, e.title, e.intent, tuple(kept.get(e.key, ()))) for e in entries],
+            [replace(e, questions=tuple(kept.get(e.key, ()))) for e in entries],
             word_weight=word_weight,
             closest_weight=closest_weight,
         )

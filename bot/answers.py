@@ -176,6 +176,18 @@ class Answers:
         ]
         return Reply(CHOICE_INTRO, [*buttons, ASK_PERSON_BUTTON])
 
+    def instead_of_handoff(self, message: str) -> Reply | None:
+        """What a message read as "a person, please" really asks, when it is not that:
+        "are you a bot?" (the truth and a person button) or "what's your phone number"."""
+        if is_button_payload(message) or WANTS_A_PERSON.search(message):
+            return None
+        decision = self.search(message)
+        if _asks_if_bot(decision):
+            return self.bot_reply(message)
+        if decision.answer is not None and facts.fact_asked(message):
+            return self.topic_reply(decision.answer.key, message)
+        return None
+
     def from_search(self, message: str, now: datetime | None = None) -> Reply | None:
         """The answer retrieval finds for a message, a choice of close topics, or None."""
         if is_button_payload(message):
@@ -225,13 +237,6 @@ class Answers:
             default_rank = Ranked(default.key, default.title, 0.0)
             decision = Decision(None, (*decision.suggestions[:1], default_rank), decision.ranked)
         return self.choice(decision)
-
-    def is_bot_question(self, message: str) -> bool:
-        """ "Are you a bot?": answered as such, not taken as a request for a person
-        ("this bot is useless, can I talk to a person" wants the person)."""
-        if is_button_payload(message) or WANTS_A_PERSON.search(message):
-            return False
-        return _asks_if_bot(self.search(message))
 
     def bot_reply(self, message: str = "") -> Reply | None:
         reply = self.topic_reply(BOT_TOPIC, message)
@@ -312,9 +317,10 @@ class Answers:
         self, intent: str | None, message: str, condition_keys: list[str]
     ) -> str | None:
         """What the assistant answers a message (`clinic ask`): the same choices as the actions."""
-        if intent == "request_human" and self.is_bot_question(message):
-            reply = self.bot_reply(message)
-            return reply.text if reply else None
+        if intent == "request_human":
+            reply = self.instead_of_handoff(message)
+            if reply is not None:
+                return reply.text
         if intent == "ask_suitability" and not condition_keys:
             reply = self.from_search(message)
             if reply is not None:

@@ -38,7 +38,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 def entries() -> list[FaqEntry]:
-    return [FaqEntry(t.key, t.title, t.intent, tuple(t.questions)) for t in KNOWLEDGE.topics]
+    return [
+        FaqEntry(t.key, t.title, t.intent, tuple(t.questions), t.fact) for t in KNOWLEDGE.topics
+    ]
 
 
 INDEX = retrieval.FaqIndex(entries())
@@ -235,6 +237,66 @@ def test_who_works_on_a_named_day():
             assert (practitioner.name in text) == works
 
 
+# Ways of asking for a clinic fact (written from public clinic FAQ and contact pages), and
+# questions that only look like one.
+FACT_WORDINGS = {
+    "hours": [
+        "what time do you close on thursday",
+        "wat time u open til",
+        "do you do evening appointments?",
+        "are you open bank holiday monday",
+        "r u open sundays",
+        "is the clinic closed on mondays",
+        "what's the latest appointment",
+        "do you work saturdays",
+        "whats ur opening times",
+    ],
+    "phone": [
+        "what's your phone number",
+        "whats the number to ring",
+        "how do i contact you",
+        "can i call you to book",
+        "number?",
+    ],
+    "email": ["can i email you", "what is your email", "the clinic email?", "e-mail address pls"],
+    "address": [
+        "what's your address",
+        "where are you based",
+        "how do i get there",
+        "are you in the city centre",
+        "what is the postcode",
+        "where abouts are you",
+    ],
+    "practitioners": ["who will treat me", "who works on tuesdays", "who is the practitioner"],
+}
+NOT_FACTS = [
+    "where do the needles go on my face",
+    "what time should i get there",
+    "are your practitioners qualified",
+    "who are your practitioners qualified with",
+    "what number of sessions do i need",
+    "how many hours does it take",
+    "will you email me a confirmation",
+    "where do i go after the session",
+    "is it open to men",
+    "can you call me back",
+]
+
+
+@pytest.mark.parametrize(
+    "fact, message", [(f, m) for f, wordings in FACT_WORDINGS.items() for m in wordings]
+)
+def test_a_plain_clinic_fact_question_is_answered_from_the_yaml(fact, message):
+    assert facts.fact_asked(message) == fact
+    reply = ANSWERS.respond("ask_question", message)
+    assert reply is not None and TOPICS[reply.topic].fact == fact, reply
+
+
+@pytest.mark.parametrize("message", NOT_FACTS)
+def test_questions_that_only_look_like_a_clinic_fact_are_not_one(message):
+    assert facts.fact_asked(message) is None
+
+
 # --- answers: placeholders, policies, booking offers ------------------------------------
 
 
@@ -362,6 +424,13 @@ def test_are_you_a_bot_says_so_and_offers_a_person(store_url):
     ), messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_human"]
     assert len(HandoffQueue(store_url).list()) == before  # no handoff until they say so
+
+
+def test_asking_for_the_phone_number_gives_the_number_not_a_handoff(store_url):
+    before = len(HandoffQueue(store_url).list())
+    messages, _ = run(ActionFrontDesk(), tracker("request_human", "what's your phone number?"))
+    assert CLINIC.phone in messages[0]["text"]
+    assert len(HandoffQueue(store_url).list()) == before
 
 
 def test_asking_for_a_person_still_hands_off(store_url):

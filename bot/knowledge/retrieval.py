@@ -8,6 +8,10 @@ centroid (all its questions together: the topic's vocabulary). The index is rebu
 when `clinic knowledge load` changed the store (one cheap version read per message), so a
 new topic is answerable at once: no retraining, no restart.
 
+A message that plainly asks for a clinic fact ("what time do you close on thursday", see
+`facts.fact_asked`) ranks that fact's topic first with FACT_SCORE: answered from the YAML,
+never a "Do you mean" choice.
+
 The thresholds below are calibrated by cross-validation over the topics' own questions
 (`python -m bench.faq --calibrate`, figures in docs/benchmarks.md), never on a hold-out.
 """
@@ -25,6 +29,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from bot.knowledge import facts
 from bot.store import queries
 from bot.store.session import session_scope
 
@@ -42,6 +47,9 @@ MARGIN = 0.12
 # Between SUGGEST_THRESHOLD and an answer: offer the best topics as buttons ("Do you mean").
 SUGGEST_THRESHOLD = 0.30
 MAX_SUGGESTIONS = 2
+# The score of a clinic-fact topic whose fact the message plainly asks for: above any
+# cosine blend, so it is answered outright.
+FACT_SCORE = 1.0
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 
@@ -103,6 +111,7 @@ class FaqIndex:
         self.keys: list[str] = []
         self.titles: dict[str, str] = {}
         self.intents: dict[str, str] = {}
+        self._fact_topic: dict[str, int] = {}
         documents: list[str] = []
         starts: list[int] = []
         for entry in entries:
@@ -114,6 +123,8 @@ class FaqIndex:
             self.titles[entry.key] = entry.title
             if entry.intent:
                 self.intents[entry.intent] = entry.key
+            if entry.fact:
+                self._fact_topic.setdefault(entry.fact, len(self.keys) - 1)
             starts.append(len(documents))
             documents.extend(texts)
         self._starts = np.array(starts, dtype=np.intp)
@@ -178,6 +189,9 @@ class FaqIndex:
         closest = np.maximum.reduceat(self._docs @ query, self._starts)
         centroid = self._centroids @ query
         per_topic = self.closest_weight * closest + (1.0 - self.closest_weight) * centroid
+        fact = facts.fact_asked(text)
+        if fact in self._fact_topic:
+            per_topic[self._fact_topic[fact]] = FACT_SCORE
         order = np.argsort(-per_topic, kind="stable")[:limit]
         return [Ranked(self.keys[i], self.titles[self.keys[i]], float(per_topic[i])) for i in order]
 
