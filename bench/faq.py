@@ -7,9 +7,9 @@
 Cross-validation: each fold's questions are taken out of the index (the titles stay) and
 asked; a question is right if its own topic ranks first. Negative examples are the
 `out_of_scope` messages of data/nlu.yml: a good threshold answers few of them. The
-thresholds in bot/knowledge/retrieval.py are chosen from this grid: the lowest answer
-threshold at which wrong answers stay under 1% of the questions (half the gate's 2%,
-because a blind hold-out is harder than held-out questions written by the same hand).
+thresholds in bot/knowledge/retrieval.py are chosen from this grid: the most right answers
+while wrong answers stay within 2% of the questions (the aim) and at most 5% of the
+off-topic messages get a topic's answer.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from bot.store.queries import FaqEntry
 HOLDOUT = PROJECT_ROOT / "tests" / "faq_holdout.yml"
 NLU = PROJECT_ROOT / "data" / "nlu.yml"
 RESULTS = PROJECT_ROOT / "results" / "bench" / "faq.json"
-WRONG_ANSWER_BUDGET = 0.01
+WRONG_ANSWER_BUDGET = 0.02
+OUT_OF_SCOPE_BUDGET = 0.05
 
 
 def entries_from_files(directory: Path | None = None) -> list[FaqEntry]:
@@ -109,8 +110,8 @@ def negatives_answered(rankings, answer_threshold, margin, suggest_threshold) ->
 
 def calibrate(results, negatives) -> list[dict]:
     grid = []
-    for threshold in [x / 100 for x in range(10, 71, 2)]:
-        for margin in (0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.20, 0.25, 0.30):
+    for threshold in [x / 100 for x in range(20, 71, 2)]:
+        for margin in (0.0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.50):
             row = outcome(results, threshold, margin, retrieval.SUGGEST_THRESHOLD)
             row.update(
                 threshold=threshold,
@@ -124,8 +125,14 @@ def calibrate(results, negatives) -> list[dict]:
 
 
 def choose(grid: list[dict]) -> dict:
-    """Most right answers with wrong answers within budget (ties: the stricter threshold)."""
-    allowed = [row for row in grid if row["wrong"] <= WRONG_ANSWER_BUDGET]
+    """Most right answers with wrong answers and answered off-topic messages within budget
+    (ties: the stricter threshold)."""
+    allowed = [
+        row
+        for row in grid
+        if row["wrong"] <= WRONG_ANSWER_BUDGET
+        and row["out_of_scope_answered"] <= OUT_OF_SCOPE_BUDGET
+    ]
     if not allowed:
         return min(grid, key=lambda row: (row["wrong"], -row["right"]))
     return max(allowed, key=lambda row: (row["right"], row["threshold"]))
@@ -208,8 +215,9 @@ def markdown(report: dict) -> str:
         "|---|---|",
         f"| {cv['folds']}-fold CV over the topics' own questions: top-1 / top-2 | "
         f"{cv['top1']:.3f} / {cv['top2']:.3f} |",
-        f"| thresholds chosen by CV (wrong answers <= {WRONG_ANSWER_BUDGET:.0%}): answer at "
-        f"score >= {retrieval.ANSWER_THRESHOLD:.2f} with the runner-up "
+        f"| thresholds chosen by CV (wrong answers <= {WRONG_ANSWER_BUDGET:.0%}, off-topic "
+        f"answered <= {OUT_OF_SCOPE_BUDGET:.0%}): answer at similarity >= "
+        f"{retrieval.ANSWER_THRESHOLD:.2f} with the runner-up "
         f"{retrieval.MARGIN:.2f} behind, else offer the top {retrieval.MAX_SUGGESTIONS} at >= "
         f"{retrieval.SUGGEST_THRESHOLD:.2f} | CV: answered right {chosen['right']:.3f}, wrong "
         f"{chosen['wrong']:.3f}; choice holding it {chosen['choice_has_it']:.3f}; "
