@@ -51,6 +51,32 @@ WANTS_A_PERSON = re.compile(
 )
 # Verdicts after which we do not offer to book a treatment.
 TALK_FIRST = frozenset({Verdict.CONSULT_FIRST, Verdict.NOT_NOW})
+# A suitability question about something the store has no notes on (a cream, a treatment,
+# a condition it does not list): honest, and never a guess either way.
+UNLISTED_CONDITION = (
+    "I don't have notes on that here, so I can't tell you whether it matters for facial "
+    "acupuncture - please don't take that as a yes. The practitioner will go through it with "
+    "you before any treatment. If it has another name (a condition, a medicine or a recent "
+    "treatment, for example pregnancy, warfarin or a chemical peel), tell me and I'll check "
+    "what we have on it."
+)
+# Words of a suitability question that name nothing in particular ("am I ok to have it?"):
+# there, asking which condition is the help.
+_GENERIC_WORDS = frozenset(
+    """a about acupuncture afford alright am an and any anyone anything appropriate are be
+    can cant could do does doing done for from get go good got had has have having health
+    hi hello how i if im in is issue issues it its just me medical my of ok okay on or
+    people person problem problems safe should so still suitable that the there this to
+    treatment treatments what whether who will with would you your facial cosmetic
+    condition conditions thing things allowed possible fine help eligible""".split()
+)
+# Where a message asks more than one thing: ?, !, "; ", ". " or "and / also" before a
+# question word ("does it hurt and how much is it").
+_QUESTION_BREAK = re.compile(
+    r"[?!;]+|\.\s+|\b(?:and|also|plus|but)\s+(?=(?:what|whats|how|can|could|do|does|is|are|"
+    r"will|would|should|when|where|who|which|any)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,8 @@ class Reply:
     buttons: list[dict] = field(default_factory=list)
     offer_booking: bool = False
     topic: str | None = None
+    # "Talk to the practitioner first": a consultation call follows, never a booking offer.
+    talk_first: bool = False
 
 
 def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:
@@ -188,10 +216,34 @@ class Answers:
             return self.topic_reply(decision.answer.key, message)
         return None
 
+    def several(self, message: str, now: datetime | None = None) -> Reply | None:
+        """Both answers when a message asks two things retrieval answers outright ("does it
+        hurt? and how much is it"); None when it asks one, or only one half is clear."""
+        parts = [p for p in _QUESTION_BREAK.split(message) if p and len(p.split()) >= 3]
+        if len(parts) < 2:
+            return None
+        keys: dict[str, str] = {}
+        for part in parts:
+            answer = self.search(part).answer
+            if answer is not None and answer.key != BOT_TOPIC:
+                keys.setdefault(answer.key, part)
+        if len(keys) < 2:
+            return None
+        found = [self.topic_reply(key, part, now) for key, part in keys.items()]
+        replies_ = [r for r in found if r is not None]
+        return Reply(
+            "\n\n".join(r.text for r in replies_),
+            offer_booking=all(r.offer_booking for r in replies_),
+            topic=replies_[0].topic,
+        )
+
     def from_search(self, message: str, now: datetime | None = None) -> Reply | None:
         """The answer retrieval finds for a message, a choice of close topics, or None."""
         if is_button_payload(message):
             return None
+        both = self.several(message, now)
+        if both is not None:
+            return both
         decision = self.search(message)
         if _asks_if_bot(decision):
             return self.bot_reply(message)
@@ -221,6 +273,9 @@ class Answers:
     def _refined(self, intent: str, message: str, now: datetime | None) -> Reply | None:
         """A topic intent's question: its default topic unless retrieval points elsewhere
         ("can I buy a gift voucher" is read as a price question by the NLU)."""
+        both = self.several(message, now)
+        if both is not None:
+            return both
         decision = self.search(message)
         if _asks_if_bot(decision):
             return self.bot_reply(message)
@@ -252,6 +307,18 @@ class Answers:
     def suitability(self, condition_keys: list[str]) -> str:
         """Verdict and advice for each known condition, or a question back if none is known."""
         return self.suitability_verdict(condition_keys)[0]
+
+    def without_known_condition(self, message: str) -> Reply | None:
+        """A suitability question that names no condition the store knows: the FAQ topic it
+        clearly asks ("can men have it?"), or, when it names something the store has no
+        notes on ("I use tretinoin cream"), the honest general answer. None when it names
+        nothing ("am I ok?"): then asking which condition is the help."""
+        reply = self.from_search(message)
+        if reply is not None and reply.topic:
+            return reply
+        if not names_something(message):
+            return None
+        return Reply(UNLISTED_CONDITION, talk_first=True)
 
     def suitability_verdict(self, condition_keys: list[str]) -> tuple[str, bool | None]:
         """(reply, whether booking may be offered); None: no known condition was named."""
@@ -322,7 +389,7 @@ class Answers:
             if reply is not None:
                 return reply.text
         if intent == "ask_suitability" and not condition_keys:
-            reply = self.from_search(message)
+            reply = self.without_known_condition(message)
             if reply is not None:
                 return _as_text(reply)
         answer = self.for_intent(intent, condition_keys, message)
@@ -335,6 +402,12 @@ class Answers:
 
     def unavailable(self) -> str:
         return replies.store_unavailable_reply(self.last_known_phone)
+
+
+def names_something(message: str) -> bool:
+    """Whether a message names anything beyond a generic "is it ok for me?"."""
+    words = re.findall(r"[a-z]+", message.lower().replace("'", ""))
+    return any(len(word) > 2 and word not in _GENERIC_WORDS for word in words)
 
 
 def _as_text(reply: Reply) -> str:

@@ -20,7 +20,7 @@ from actions.answers import ActionAnswerQuestion, ActionOutOfScope
 from actions.common import ANSWERS
 from actions.front_desk import HANDOFFS, ActionFallback, ActionFrontDesk
 from actions.suitability import ActionCheckSuitability
-from bot.answers import BOT_TOPIC, TOPIC_ENTITY, Answers
+from bot.answers import BOT_TOPIC, TOPIC_ENTITY, UNLISTED_CONDITION, Answers
 from bot.cli import main as clinic_main
 from bot.guard import neutralise_payload
 from bot.handoff import HandoffQueue
@@ -388,6 +388,34 @@ def test_a_typed_payload_that_sets_anything_else_is_plain_text():
         '/ask_question{"faq_topic":"../etc"}',
     ):
         assert not neutralise_payload(typed).startswith("/")
+
+
+def test_something_the_store_has_no_notes_on_gets_an_honest_answer_and_a_call_offer():
+    message = "can I have this if I use tretinoin cream"
+    messages, _ = run(ActionCheckSuitability(), tracker("ask_suitability", message))
+
+    assert messages[0]["text"] == UNLISTED_CONDITION
+    assert "which condition" not in messages[0]["text"].lower()
+    assert CLINIC.phone in messages[1]["text"]  # the consultation call, with the phone
+    assert not offers_booking(messages)
+
+
+def test_a_suitability_question_naming_nothing_still_asks_which_condition():
+    messages, _ = run(ActionCheckSuitability(), tracker("ask_suitability", "is it ok for me?"))
+    assert messages[0]["text"] == ANSWERS.suitability([])
+
+
+@pytest.mark.parametrize(
+    "intent, message, keys",
+    [
+        ("ask_question", "does it hurt? and how much is it", ("pain", "price")),
+        ("ask_pain", "does it hurt and can i drive home afterwards", ("pain", "driving")),
+    ],
+)
+def test_a_message_with_two_clear_questions_gets_both_answers(intent, message, keys):
+    reply = ANSWERS.respond(intent, message)
+    for key in keys:
+        assert ANSWERS.topic_reply(key).text[:60] in reply.text, key
 
 
 def test_talk_to_the_practitioner_first_offers_a_call_not_booking():
