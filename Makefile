@@ -60,6 +60,7 @@ test: train lint pytest validate test-stories holdout
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check bot actions tests scripts
+	$(BIN)/mypy
 
 pytest: train browser
 	$(BIN)/pytest

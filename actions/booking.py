@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -152,7 +152,13 @@ async def suggest_for(wish_window: dict, exclude: tuple[datetime, ...] = ()):
     )
 
 
-class TimeChoiceValidation:
+if TYPE_CHECKING:  # a mixin for form validation actions; at run time the form supplies these
+    from rasa_sdk import FormValidationAction as _ValidationBase
+else:
+    _ValidationBase = object
+
+
+class TimeChoiceValidation(_ValidationBase):
     """time_wish and chosen_slot (shared by booking and rescheduling), and store failures."""
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:

@@ -107,7 +107,7 @@ def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:
 
 
 def is_button_payload(text: str | None) -> bool:
-    return bool(text) and text.startswith("/")
+    return text is not None and text.startswith("/")
 
 
 class Answers:

@@ -125,6 +125,8 @@ class MessageGuard:
     ) -> None:
         """`redis_client`: share the limits between processes (production mode)."""
         self.max_chars = max_chars
+        self._senders: RateLimiter | RedisRateLimiter
+        self._ips: RateLimiter | RedisRateLimiter
         if redis_client is not None:
             self._senders = RedisRateLimiter(redis_client, per_sender_per_minute)
             self._ips = RedisRateLimiter(redis_client, per_ip_per_minute)

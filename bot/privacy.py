@@ -27,7 +27,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -162,10 +162,10 @@ def tracker_url_from_env(env: dict[str, str] | None = None) -> str | None:
     TRACKER_DB_URL; in production mode (CLINIC_ENV=production) it defaults to
     DATABASE_URL, as in bot.production, which configures Rasa's tracker store.
     """
-    env = os.environ if env is None else env
-    value = env.get(TRACKER_DB_URL_ENV, "").strip()
-    if not value and env.get("CLINIC_ENV") == "production":
-        value = env.get("DATABASE_URL", "").strip()
+    environ: Mapping[str, str] = os.environ if env is None else env
+    value = environ.get(TRACKER_DB_URL_ENV, "").strip()
+    if not value and environ.get("CLINIC_ENV") == "production":
+        value = environ.get("DATABASE_URL", "").strip()
     return value or None
 
 

@@ -48,9 +48,9 @@ def opening_hours_text(hours: tuple[OpeningSpan, ...]) -> str:
     by_day = {span.weekday: _span_text(span) for span in hours}
     parts = []
     for times, days in groupby(range(7), key=lambda day: by_day.get(day)):
-        days = list(days)
-        first, last = DAY_NAMES[days[0]], DAY_NAMES[days[-1]]
-        label = first if len(days) == 1 else f"{first}-{last}"
+        run = list(days)
+        first, last = DAY_NAMES[run[0]], DAY_NAMES[run[-1]]
+        label = first if len(run) == 1 else f"{first}-{last}"
         parts.append(f"{label} {times or 'closed'}")
     return "; ".join(parts)
 

@@ -82,7 +82,7 @@ def is_question_form(text: str) -> bool:
 
 
 def is_question_intent(intent: str | None) -> bool:
-    return bool(intent) and (intent.startswith("ask_") or intent == "out_of_scope")
+    return intent is not None and (intent.startswith("ask_") or intent == "out_of_scope")
 
 
 def is_clear_question(turn: Turn) -> bool:

@@ -574,10 +574,11 @@ def _take_interval(found: Interval, matched: str, parts: _Parts) -> None:
     if dates_only:
         # "between 2 and 4" comes back as the 2nd to the 4th; people mean hours here.
         hours = [t.day for t in ends]
-        if any(h is None or h > 23 for h in hours):
+        known = [h for h in hours if h is not None and h <= 23]
+        if len(known) != len(hours):
             return
-        parts.time_from = time(hours[0]) if found.t_from else None
-        parts.time_to = time(hours[-1]) if found.t_to else None
+        parts.time_from = time(known[0]) if found.t_from else None
+        parts.time_to = time(known[-1]) if found.t_to else None
         return
     for end in ends:
         day = _date_of(end)

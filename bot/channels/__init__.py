@@ -48,7 +48,8 @@ class ConfiguredFromEnv:
     settings_class: ClassVar[Any]
 
     @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> Any:
+    def from_credentials(cls: Any, credentials: dict[str, Any] | None) -> Any:
+        # cls: Any - a mixin; name() and the one-argument constructor are the channel's.
         try:
             settings = cls.settings_class.from_env(overrides=credentials or {})
         except NotConfigured as error:
@@ -311,7 +312,7 @@ def limit_request_bodies(app: Any) -> None:
 def body_limited(blueprint_class: type) -> type:
     """A Blueprint subclass whose registration also applies limit_request_bodies."""
 
-    class BodyLimited(blueprint_class):  # type: ignore[misc, valid-type]
+    class BodyLimited(blueprint_class):
         def register(self, app: Any, options: dict[str, Any]) -> None:
             limit_request_bodies(app)
             super().register(app, options)

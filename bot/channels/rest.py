@@ -55,6 +55,7 @@ _ANSWERS = Answers()
 
 async def no_answer_apology() -> str:
     """Every turn of ours answers something; silence means a part is down (e.g. actions)."""
+    phone: str | None
     try:
         phone = (await asyncio.to_thread(_ANSWERS.clinic)).phone
     except (StoreUnavailable, KnowledgeNotLoaded):
@@ -174,8 +175,8 @@ class GuardedRestInput(InputChannel):
             )
         if not self.authorised(request):
             return response.json({"error": "missing or wrong API token"}, status=401)
-        body = _json_body(request)
-        raw_sender = body.get("sender") if body else None
+        body = _json_body(request) or {}
+        raw_sender = body.get("sender")
         if not isinstance(raw_sender, str) or not raw_sender.strip():
             return response.json(
                 {"error": 'send a JSON object like {"sender": "id", "message": "text"}'},

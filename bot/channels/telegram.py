@@ -468,7 +468,8 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
 
     async def _read_button(self, query: dict[str, Any], update_id: str) -> Incoming | None:
         query_id = str(query.get("id") or "")
-        message = query.get("message") if isinstance(query.get("message"), dict) else {}
+        found = query.get("message")
+        message: dict[str, Any] = found if isinstance(found, dict) else {}
         chat = _private_chat_id(message)
         payload = self.callback_data.decode(str(query.get("data") or ""))
         if self.api is not None and query_id:

@@ -88,6 +88,14 @@ def current_staff(request: Request) -> StaffInfo | None:
     return getattr(request.state, "staff", None)
 
 
+def signed_in_staff(request: Request) -> StaffInfo:
+    """The staff member of a route behind RequireLogin (which lets no anonymous request in)."""
+    staff = current_staff(request)
+    if staff is None:
+        raise HTTPException(401, "Please sign in.")
+    return staff
+
+
 def csrf_token(request: Request) -> str:
     token = request.session.get("csrf")
     if not token:
@@ -243,6 +251,8 @@ def build_app(settings: Settings | None = None) -> Starlette:
             logger.info("console: a failed login")
             return page(request, "login.html", status_code=401, error=error, name=name,
                         next=target)
+        if result.staff is None:  # authenticate() names the staff member of every success
+            raise HTTPException(500, "Sign-in failed; please try again.")
         request.session.clear()  # a fresh session (and CSRF token) for the new login
         request.session.update(staff_id=result.staff.id, v=result.session_version)
         logger.info("console: staff %s logged in", result.staff.id)
@@ -303,7 +313,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
         async def action(request: Request) -> Response:
             form = await checked_form(request)
             handoff_id = request.path_params["handoff_id"]
-            staff = current_staff(request)
+            staff = signed_in_staff(request)
             args = [handoff_id, staff.name]
             if method_name == "reply":
                 args.append(str(form.get("text") or ""))
@@ -358,7 +368,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
         ref = request.path_params["ref"]
         try:
             booking = await run_in_threadpool(
-                services.diary.cancel, ref, current_staff(request).name
+                services.diary.cancel, ref, signed_in_staff(request).name
             )
         except BookingNotFound:
             flash(request, f"{ref} is not a confirmed booking (cancelled already?).", "error")
@@ -380,7 +390,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
             return back(f"/diary/booking/{quote(ref)}?move_day={day.isoformat()}")
         try:
             booking = await run_in_threadpool(
-                services.diary.move, ref, slot, current_staff(request).name
+                services.diary.move, ref, slot, signed_in_staff(request).name
             )
         except BookingNotFound:
             flash(request, f"{ref} is not a confirmed booking.", "error")
@@ -415,7 +425,7 @@ def build_app(settings: Settings | None = None) -> Starlette:
                 booking = await run_in_threadpool(
                     services.diary.add_phone_booking,
                     values["name"], values["contact"], slot, form.get("consent") == "yes",
-                    current_staff(request).name,
+                    signed_in_staff(request).name,
                 )
             except ContactError as problem:
                 error = str(problem)
@@ -462,7 +472,8 @@ def build_app(settings: Settings | None = None) -> Starlette:
 
     # --- errors --------------------------------------------------------------------------
 
-    async def http_error(request: Request, error: HTTPException) -> Response:
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)  # registered for HTTPException only
         if request.headers.get(CSRF_HEADER) or "text/html" not in request.headers.get(
             "accept", "text/html"
         ):

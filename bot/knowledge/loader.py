@@ -189,12 +189,14 @@ def read_knowledge_dir(directory: Path | None = None) -> KnowledgeBundle:
                     path, _line_of(document, ("clinic",)), f"'clinic' is already in {clinic[1]}"
                 )
             clinic = (parsed.clinic, path)
-        for section, items, bucket in (
+        # list[Any]: each section fills its own typed list, which one tuple type cannot say.
+        sections: tuple[tuple[str, list[Any], list[Any]], ...] = (
             ("topics", parsed.topics, topics),
             ("conditions", parsed.conditions, conditions),
             ("treatments", parsed.treatments, treatments),
             ("practitioners", parsed.practitioners, practitioners),
-        ):
+        )
+        for section, items, bucket in sections:
             for index, item in enumerate(items):
                 path_of[id(item)] = path
                 line_of[id(item)] = _line_of(document, (section, index))
@@ -216,7 +218,9 @@ def read_knowledge_dir(directory: Path | None = None) -> KnowledgeBundle:
             line_of.get(id(where)),
             f"exactly one treatment needs 'first_session: true' (found {len(firsts)})",
         )
-    locations = {t.key: (path_of[id(t)], line_of[id(t)]) for t in topics}
+    locations: dict[str, tuple[Path, int | None]] = {
+        t.key: (path_of[id(t)], line_of[id(t)]) for t in topics
+    }
     return KnowledgeBundle(clinic[0], topics, conditions, treatments, practitioners, locations)
 
 

@@ -5,18 +5,44 @@ from __future__ import annotations
 import re
 import string
 from datetime import time
-from typing import Literal
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Extra, conint, constr, root_validator, validator
+from pydantic import BaseModel, ConstrainedInt, ConstrainedStr, Extra, root_validator, validator
 
 from bot.store.models import Verdict
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 
-Key = constr(regex=KEY_PATTERN, max_length=64)
-NonEmpty = constr(strip_whitespace=True, min_length=1)
+
+# Constrained types as classes, not constr()/conint() calls, so that type checkers read them.
+class Key(ConstrainedStr):
+    regex = re.compile(KEY_PATTERN)
+    max_length = 64
+
+
+class IntentName(ConstrainedStr):
+    regex = re.compile(KEY_PATTERN)
+
+
+class NonEmpty(ConstrainedStr):
+    strip_whitespace = True
+    min_length = 1
+
+
+class CountryCode(ConstrainedStr):
+    regex = re.compile(r"^[A-Z]{2}$")
+
+
+class CurrencyCode(ConstrainedStr):
+    regex = re.compile(r"^[A-Z]{3}$")
+
+
+class Minutes(ConstrainedInt):
+    gt = 0
+    le = 600
 
 
 def _each_day_once(cls, hours: list) -> list:
@@ -34,7 +60,7 @@ class _Strict(BaseModel):
 
 
 class OpeningHoursSpec(_Strict):
-    day: Literal[WEEKDAYS]  # type: ignore[valid-type]
+    day: Weekday
     opens: time
     closes: time
 
@@ -57,8 +83,8 @@ class ClinicSpec(_Strict):
     website: str | None = None
     privacy_url: str | None = None
     timezone: NonEmpty
-    country: constr(regex=r"^[A-Z]{2}$")
-    currency: constr(regex=r"^[A-Z]{3}$")
+    country: CountryCode
+    currency: CurrencyCode
     emergency_number: NonEmpty
     urgent_advice_number: str | None = None
     opening_hours: list[OpeningHoursSpec]
@@ -134,10 +160,10 @@ def _normalised(question: str) -> str:
 
 class TopicSpec(_Strict):
     key: Key
-    intent: constr(regex=KEY_PATTERN) | None = None
+    intent: IntentName | None = None
     title: NonEmpty
-    category: Category | None = None  # type: ignore[valid-type]
-    fact: Fact | None = None  # type: ignore[valid-type]
+    category: Category | None = None
+    fact: Fact | None = None
     answer: NonEmpty | None = None
     health_claim: bool
     offer_booking: bool = False
@@ -201,7 +227,7 @@ class TreatmentSpec(_Strict):
     key: Key
     name: NonEmpty
     description: str = ""
-    duration_minutes: conint(gt=0, le=600)
+    duration_minutes: Minutes
     price: str
     first_session: bool = False
 
@@ -219,7 +245,7 @@ class TreatmentSpec(_Strict):
 
 
 class WorkingHoursSpec(_Strict):
-    day: Literal[WEEKDAYS]  # type: ignore[valid-type]
+    day: Weekday
     starts: time
     ends: time
 

@@ -49,7 +49,7 @@ SYNONYMS_FILE = "condition_synonyms.json"
 
 def _condition_synonyms(knowledge_dir: str | None) -> dict[str, list[str]]:
     bundle = read_knowledge_dir(Path(knowledge_dir) if knowledge_dir else None)
-    return {condition.key: condition.synonyms for condition in bundle.conditions}
+    return {condition.key: list[str](condition.synonyms) for condition in bundle.conditions}
 
 
 @DefaultV1Recipe.register(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import spacy
 from spacy.matcher import Matcher, PhraseMatcher
@@ -21,7 +22,7 @@ OLDER_ADULT_FROM = 60
 # "I'm 5 weeks pregnant" is not an age.
 _NOT_AGE_UNITS = {"week", "weeks", "wks", "wk", "month", "months", "day", "days", "hours", "mins"}
 
-_AGE_PATTERNS = [
+_AGE_PATTERNS: list[list[dict[str, Any]]] = [
     # 16 years old, 16 year old, 70 yrs old, 65 yo. "Years" alone is a span of time, not an
     # age: "my last seizure was 3 years ago", "botox 4 yrs back", "had it for 10 years".
     [{"LIKE_NUM": True}, {"LOWER": "-", "OP": "?"},

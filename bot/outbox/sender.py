@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import make_url
@@ -367,7 +367,7 @@ class SingleSenderLock:
         self.path: Path | None = None
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             self.path = Path(url.database).with_suffix(".outbox-sender.lock")
-        self._file = None
+        self._file: IO[str] | None = None
 
     def acquire(self) -> bool:
         if self.path is None:

@@ -90,7 +90,12 @@ class WhatsAppTransport:
             for name, value in env.items()
             if name.startswith(CONTENT_SID_PREFIX) and value.strip()
         }
-        return cls(*values.values(), content_sids=sids)
+        return cls(
+            values["TWILIO_ACCOUNT_SID"],
+            values["TWILIO_AUTH_TOKEN"],
+            values["TWILIO_WHATSAPP_NUMBER"],
+            content_sids=sids,
+        )
 
     def window_open(self, body: Mapping[str, Any]) -> bool:
         active_at = body.get("active_at")
