@@ -237,21 +237,29 @@ class Answers:
             topic=replies_[0].topic,
         )
 
+    def _outright(
+        self, message: str, now: datetime | None
+    ) -> tuple[Reply | None, Decision | None]:
+        """(reply, None) for what retrieval answers outright: both halves of a two-question
+        message, "are you a bot?", one clear topic; else (None, the decision to go on from)."""
+        both = self.several(message, now)
+        if both is not None:
+            return both, None
+        decision = self.search(message)
+        if _asks_if_bot(decision):
+            return self.bot_reply(message), None
+        if decision.answer is not None:
+            return self.topic_reply(decision.answer.key, message, now), None
+        return None, decision
+
     def from_search(self, message: str, now: datetime | None = None) -> Reply | None:
         """The answer retrieval finds for a message, a choice of close topics, or None."""
         if is_button_payload(message):
             return None
-        both = self.several(message, now)
-        if both is not None:
-            return both
-        decision = self.search(message)
-        if _asks_if_bot(decision):
-            return self.bot_reply(message)
-        if decision.answer is not None:
-            return self.topic_reply(decision.answer.key, message, now)
-        if decision.suggestions:
+        reply, decision = self._outright(message, now)
+        if decision is not None and decision.suggestions:
             return self.choice(decision)
-        return None
+        return reply
 
     def respond(
         self,
@@ -273,14 +281,9 @@ class Answers:
     def _refined(self, intent: str, message: str, now: datetime | None) -> Reply | None:
         """A topic intent's question: its default topic unless retrieval points elsewhere
         ("can I buy a gift voucher" is read as a price question by the NLU)."""
-        both = self.several(message, now)
-        if both is not None:
-            return both
-        decision = self.search(message)
-        if _asks_if_bot(decision):
-            return self.bot_reply(message)
-        if decision.answer is not None:
-            return self.topic_reply(decision.answer.key, message, now)
+        reply, decision = self._outright(message, now)
+        if decision is None:
+            return reply
         with self._session() as session:
             default = queries.topic_for_intent(session, intent)
         suggested = [r.key for r in decision.suggestions]
