@@ -14,32 +14,14 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 
 import actions.booking as booking_actions
 from actions.booking import (
+    FORM_SLOTS,
     ActionAskChosenSlot,
     ActionBookingDone,
     ActionStopBooking,
     ValidateBookingForm,
 )
 from actions.common import ANSWERS
-from actions.forms import FORM_SLOTS
 from actions.manage_booking import ActionStartManageBooking, ValidateManageBookingForm
-from actions.slots import (
-    BOOKING_CONFIRMED,
-    BOOKING_CONTACT,
-    BOOKING_REF,
-    BOOKING_RESULT,
-    CANCEL_CONFIRMED,
-    CHOSEN_SLOT,
-    CLIENT_NAME,
-    CONSENT,
-    CONTACT,
-    FORM_FAILURES,
-    MANAGE_ACTION,
-    MANAGED_BOOKING,
-    OFFERED_SLOTS,
-    REQUESTED_SLOT,
-    TIME_WISH,
-    WISH_WINDOW,
-)
 from bot.booking import messages as bot_messages
 from bot.booking import wishes
 from bot.booking.availability import Slot
@@ -103,13 +85,13 @@ def ready_to_confirm(store: BookingService, **overrides: Any) -> dict[str, Any]:
     window = a_week_window()
     offered = free_slots(store, window)
     return {
-        CLIENT_NAME: "Zoë O'Brien",
-        CONTACT: ANN_PHONE,
-        TIME_WISH: "next week",
-        WISH_WINDOW: window,
-        OFFERED_SLOTS: [slot.to_dict() for slot in offered],
-        CHOSEN_SLOT: offered[0].to_dict(),
-        CONSENT: True,
+        "client_name": "Zoë O'Brien",
+        "contact": ANN_PHONE,
+        "time_wish": "next week",
+        "wish_window": window,
+        "offered_slots": [slot.to_dict() for slot in offered],
+        "chosen_slot": offered[0].to_dict(),
+        "consent": True,
         **overrides,
     }
 
@@ -124,203 +106,203 @@ def book_directly(store: BookingService, slot: Slot, name: str = "Ann O'Brien", 
 
 @pytest.mark.parametrize("name", ["Zoë O'Brien-Nguyễn", "Siobhán Ní Bhriain", "José Ñúñez"])
 def test_name_with_apostrophes_and_accents_is_kept_exactly(name):
-    messages, slots = validate_booking(CLIENT_NAME, name)
+    messages, slots = validate_booking("client_name", name)
 
     assert messages == []
-    assert slots[CLIENT_NAME] == name
+    assert slots["client_name"] == name
 
 
 def test_name_lead_in_and_extra_spaces_are_dropped():
-    _, slots = validate_booking(CLIENT_NAME, "my name is   Zoë  O'Brien ")
+    _, slots = validate_booking("client_name", "my name is   Zoë  O'Brien ")
 
-    assert slots[CLIENT_NAME] == "Zoë O'Brien"
+    assert slots["client_name"] == "Zoë O'Brien"
 
 
 def test_name_with_digits_is_refused_and_cleared():
-    messages, slots = validate_booking(CLIENT_NAME, "12345")
+    messages, slots = validate_booking("client_name", "12345")
 
     assert messages == [NAME_ERROR]
-    assert slots[CLIENT_NAME] is None
-    assert slots[FORM_FAILURES] == {CLIENT_NAME: 1}
+    assert slots["client_name"] is None
+    assert slots["form_failures"] == {"client_name": 1}
 
 
 def test_invalid_phone_gets_the_phone_reprompt_and_is_cleared():
-    messages, slots = validate_booking(CONTACT, "12345")
+    messages, slots = validate_booking("contact", "12345")
 
     assert messages == [PHONE_ERROR]
-    assert slots[CONTACT] is None
-    assert slots[FORM_FAILURES] == {CONTACT: 1}
+    assert slots["contact"] is None
+    assert slots["form_failures"] == {"contact": 1}
 
 
 def test_answer_without_phone_or_email_asks_for_either():
-    messages, slots = validate_booking(CONTACT, "why do you need that")
+    messages, slots = validate_booking("contact", "why do you need that")
 
     assert messages == [CONTACT_ERROR]
-    assert slots[CONTACT] is None
+    assert slots["contact"] is None
 
 
 def test_second_invalid_contact_gets_no_second_reprompt_from_the_validation():
-    messages, slots = validate_booking(CONTACT, "not telling", {FORM_FAILURES: {CONTACT: 1}})
+    messages, slots = validate_booking("contact", "not telling", {"form_failures": {"contact": 1}})
 
     assert messages == []  # action_ask_contact says what was expected instead
-    assert slots[CONTACT] is None
-    assert slots[FORM_FAILURES] == {CONTACT: 2}
+    assert slots["contact"] is None
+    assert slots["form_failures"] == {"contact": 2}
 
 
 def ask_after_misses(action, slot: str, misses: int, slots: dict | None = None):
     """Run action_ask_<slot> as the form does right after the validation counted a miss."""
-    tracker = form_tracker("booking_form", None, slots={REQUESTED_SLOT: slot, **(slots or {})})
+    tracker = form_tracker("booking_form", None, slots={"requested_slot": slot, **(slots or {})})
     if misses:
-        tracker.events.append({"event": "slot", "name": FORM_FAILURES, "value": {slot: misses}})
+        tracker.events.append({"event": "slot", "name": "form_failures", "value": {slot: misses}})
     return run(action, tracker)
 
 
 def test_ask_action_asks_then_stays_silent_after_one_miss_then_says_what_it_expected():
-    asked, _ = ask_after_misses(booking_actions.ActionAskContact(), CONTACT, 0)
-    after_one, _ = ask_after_misses(booking_actions.ActionAskContact(), CONTACT, 1)
-    after_two, _ = ask_after_misses(booking_actions.ActionAskContact(), CONTACT, 2)
-    after_three, _ = ask_after_misses(booking_actions.ActionAskContact(), CONTACT, 3)
+    asked, _ = ask_after_misses(booking_actions.ActionAskContact(), "contact", 0)
+    after_one, _ = ask_after_misses(booking_actions.ActionAskContact(), "contact", 1)
+    after_two, _ = ask_after_misses(booking_actions.ActionAskContact(), "contact", 2)
+    after_three, _ = ask_after_misses(booking_actions.ActionAskContact(), "contact", 3)
 
-    assert texts(asked) == [bot_messages.ASK[CONTACT]]
+    assert texts(asked) == [bot_messages.ASK["contact"]]
     assert after_one == []  # the validation's specific re-prompt is the question
     [stuck] = after_two
-    assert bot_messages.EXPECTED[CONTACT] in stuck["text"] and CLINIC_PHONE in stuck["text"]
+    assert bot_messages.EXPECTED["contact"] in stuck["text"] and CLINIC_PHONE in stuck["text"]
     assert bot_messages.PERSON_BUTTON in stuck["buttons"]
     # Never the same words three times in a row.
     assert texts(after_three)[0] != stuck["text"]
-    assert bot_messages.EXPECTED[CONTACT] in texts(after_three)[0]
+    assert bot_messages.EXPECTED["contact"] in texts(after_three)[0]
 
 
 def test_stuck_message_offers_the_clinic_phone_even_right_after_a_restart(monkeypatch):
     monkeypatch.setattr(ANSWERS, "last_known_phone", None)  # a fresh action server
 
-    messages, _ = ask_after_misses(booking_actions.ActionAskClientName(), CLIENT_NAME, 2)
+    messages, _ = ask_after_misses(booking_actions.ActionAskClientName(), "client_name", 2)
 
     assert CLINIC_PHONE in messages[0]["text"]
 
 
 def test_failures_are_counted_per_slot():
     _, slots = validate_booking(
-        CONTACT, "12345", {FORM_FAILURES: {CLIENT_NAME: 2, TIME_WISH: 2}}
+        "contact", "12345", {"form_failures": {"client_name": 2, "time_wish": 2}}
     )
 
-    assert slots[FORM_FAILURES] == {CLIENT_NAME: 2, TIME_WISH: 2, CONTACT: 1}
+    assert slots["form_failures"] == {"client_name": 2, "time_wish": 2, "contact": 1}
 
 
 @pytest.mark.parametrize(
     "typed", ["07911 123456", "07911123456", "+44 7911 123456", "it's 07911-123456"]
 )
 def test_valid_uk_mobile_is_stored_in_international_form(typed):
-    messages, slots = validate_booking(CONTACT, typed)
+    messages, slots = validate_booking("contact", typed)
 
     assert messages == []
-    assert slots[CONTACT] == ANN_PHONE
+    assert slots["contact"] == ANN_PHONE
 
 
 def test_email_is_accepted_as_contact():
-    _, slots = validate_booking(CONTACT, "zoe.obrien@Example.COM")
+    _, slots = validate_booking("contact", "zoe.obrien@Example.COM")
 
-    assert slots[CONTACT] == "zoe.obrien@example.com"
+    assert slots["contact"] == "zoe.obrien@example.com"
 
 
 # --- time_wish and chosen_slot -------------------------------------------------------------------
 
 
 def test_time_wish_offers_up_to_three_slots_inside_the_wish():
-    messages, slots = validate_booking(TIME_WISH, "next friday afternoon")
+    messages, slots = validate_booking("time_wish", "next friday afternoon")
 
-    window = slots[WISH_WINDOW]
+    window = slots["wish_window"]
     earliest = datetime.fromisoformat(window["earliest"])
     latest = datetime.fromisoformat(window["latest"])
-    assert slots[TIME_WISH].startswith("Friday") and slots[TIME_WISH].endswith("afternoon")
+    assert slots["time_wish"].startswith("Friday") and slots["time_wish"].endswith("afternoon")
     assert window["part_of_day"] == "afternoon"
     assert earliest.weekday() == 4 and earliest > datetime.now(timezone.utc)
-    offered = [Slot.from_dict(item) for item in slots[OFFERED_SLOTS]]
+    offered = [Slot.from_dict(item) for item in slots["offered_slots"]]
     assert 1 <= len(offered) <= 3
     for slot in offered:
         assert earliest <= slot.start < latest
         assert slot.start.weekday() == 4 and 12 <= slot.start.hour < 17
         assert slot.end - slot.start == timedelta(minutes=75)
     assert len({slot.start for slot in offered}) == len(offered)
-    assert slots[CHOSEN_SLOT] is None
+    assert slots["chosen_slot"] is None
     assert messages == []  # the free times are shown by action_ask_chosen_slot
 
 
 def test_wish_in_the_past_is_refused_with_a_reprompt():
-    messages, slots = validate_booking(TIME_WISH, "yesterday")
+    messages, slots = validate_booking("time_wish", "yesterday")
 
     assert messages == [wishes.PASSED]
-    assert slots[TIME_WISH] is None
-    assert OFFERED_SLOTS not in slots and WISH_WINDOW not in slots
-    assert slots[FORM_FAILURES] == {TIME_WISH: 1}
+    assert slots["time_wish"] is None
+    assert "offered_slots" not in slots and "wish_window" not in slots
+    assert slots["form_failures"] == {"time_wish": 1}
 
 
 def test_wish_without_a_time_gets_an_example_in_the_reprompt():
-    messages, slots = validate_booking(TIME_WISH, "hmm not sure")
+    messages, slots = validate_booking("time_wish", "hmm not sure")
 
     assert messages == [wishes.NO_TIME]
-    assert slots[TIME_WISH] is None
+    assert slots["time_wish"] is None
 
 
 def test_wish_on_a_closed_day_says_so():
-    messages, slots = validate_booking(TIME_WISH, "next sunday")
+    messages, slots = validate_booking("time_wish", "next sunday")
 
     assert "closed on Sundays" in messages[0]
-    assert slots[TIME_WISH] is None
+    assert slots["time_wish"] is None
 
 
 def test_choosing_number_two_picks_the_second_offered_slot(store):
     offered = [slot.to_dict() for slot in free_slots(store, a_week_window())]
 
-    messages, slots = validate_booking(CHOSEN_SLOT, "2", {OFFERED_SLOTS: offered})
+    messages, slots = validate_booking("chosen_slot", "2", {"offered_slots": offered})
 
     assert messages == []
-    assert slots[CHOSEN_SLOT] == offered[1]
+    assert slots["chosen_slot"] == offered[1]
 
 
 def test_choosing_by_button_title_picks_that_slot(store):
     offered = free_slots(store, a_week_window())
 
     _, slots = validate_booking(
-        CHOSEN_SLOT, slot_label(offered[2]), {OFFERED_SLOTS: [s.to_dict() for s in offered]}
+        "chosen_slot", slot_label(offered[2]), {"offered_slots": [s.to_dict() for s in offered]}
     )
 
-    assert slots[CHOSEN_SLOT] == offered[2].to_dict()
+    assert slots["chosen_slot"] == offered[2].to_dict()
 
 
 def test_none_of_these_clears_the_wish_to_ask_again(store):
     offered = [slot.to_dict() for slot in free_slots(store, a_week_window())]
 
     messages, slots = validate_booking(
-        CHOSEN_SLOT, "none of these", {TIME_WISH: "next week", OFFERED_SLOTS: offered}
+        "chosen_slot", "none of these", {"time_wish": "next week", "offered_slots": offered}
     )
 
     assert messages == []  # action_ask_time_wish asks for another day
-    assert slots[CHOSEN_SLOT] is None
-    assert slots[TIME_WISH] is None
-    assert slots[OFFERED_SLOTS] is None
+    assert slots["chosen_slot"] is None
+    assert slots["time_wish"] is None
+    assert slots["offered_slots"] is None
 
 
 def test_unclear_choice_reprompts_with_the_number_of_options(store):
     offered = [slot.to_dict() for slot in free_slots(store, a_week_window())]
 
-    messages, slots = validate_booking(CHOSEN_SLOT, "banana", {OFFERED_SLOTS: offered})
+    messages, slots = validate_booking("chosen_slot", "banana", {"offered_slots": offered})
 
     assert messages == ["Please pick one of the times (1 to 3), or say 'none of these'."]
-    assert slots[CHOSEN_SLOT] is None
-    assert slots[FORM_FAILURES] == {CHOSEN_SLOT: 1}
+    assert slots["chosen_slot"] is None
+    assert slots["form_failures"] == {"chosen_slot": 1}
 
 
 def test_a_new_wish_instead_of_a_choice_offers_new_slots(store):
     offered = [slot.to_dict() for slot in free_slots(store, a_week_window())]
 
     _, slots = validate_booking(
-        CHOSEN_SLOT, "how about next friday afternoon?", {OFFERED_SLOTS: offered}
+        "chosen_slot", "how about next friday afternoon?", {"offered_slots": offered}
     )
 
-    assert slots[CHOSEN_SLOT] is None
-    assert slots[TIME_WISH].endswith("afternoon")
-    new = [Slot.from_dict(item) for item in slots[OFFERED_SLOTS]]
+    assert slots["chosen_slot"] is None
+    assert slots["time_wish"].endswith("afternoon")
+    new = [Slot.from_dict(item) for item in slots["offered_slots"]]
     assert new and all(s.start.weekday() == 4 and s.start.hour >= 12 for s in new)
 
 
@@ -328,13 +310,13 @@ def test_a_new_wish_instead_of_a_choice_offers_new_slots(store):
 def test_a_what_about_wish_instead_of_a_choice_offers_new_slots(store, text):
     offered = [slot.to_dict() for slot in free_slots(store, a_week_window())]
 
-    messages, slots = validate_booking(CHOSEN_SLOT, text, {OFFERED_SLOTS: offered})
+    messages, slots = validate_booking("chosen_slot", text, {"offered_slots": offered})
 
-    assert slots[CHOSEN_SLOT] is None
-    assert slots.get(OFFERED_SLOTS)  # may equal the old offers when they already fit
-    day = Slot.from_dict(slots[OFFERED_SLOTS][0]).start.weekday()
+    assert slots["chosen_slot"] is None
+    assert slots.get("offered_slots")  # may equal the old offers when they already fit
+    day = Slot.from_dict(slots["offered_slots"][0]).start.weekday()
     if "friday" in text:
-        assert slots[TIME_WISH].endswith("afternoon") and day == 4
+        assert slots["time_wish"].endswith("afternoon") and day == 4
     else:
         assert day == 0
     assert not any("Please pick one of the times" in message for message in messages)
@@ -343,7 +325,7 @@ def test_a_what_about_wish_instead_of_a_choice_offers_new_slots(store, text):
 def test_ask_chosen_slot_shows_each_offered_slot_as_a_numbered_button(store):
     offered = free_slots(store, a_week_window())
     tracker = form_tracker(
-        "booking_form", None, slots={OFFERED_SLOTS: [s.to_dict() for s in offered]}
+        "booking_form", None, slots={"offered_slots": [s.to_dict() for s in offered]}
     )
 
     messages, events = run(ActionAskChosenSlot(), tracker)
@@ -363,34 +345,34 @@ def test_ask_chosen_slot_shows_each_offered_slot_as_a_numbered_button(store):
 
 
 def test_consent_yes_is_kept():
-    _, slots = validate_booking(CONSENT, True, intent="affirm", text="yes")
+    _, slots = validate_booking("consent", True, intent="affirm", text="yes")
 
-    assert slots == {CONSENT: True}
+    assert slots == {"consent": True}
 
 
 def test_no_consent_ends_the_form_without_booking(store):
     slots_before = ready_to_confirm(store)
-    del slots_before[CONSENT]
+    del slots_before["consent"]
 
-    messages, slots = validate_booking(CONSENT, False, slots_before, intent="deny", text="no")
+    messages, slots = validate_booking("consent", False, slots_before, intent="deny", text="no")
 
     assert messages == []
-    assert slots[CONSENT] is False
-    assert slots[BOOKING_CONFIRMED] is False
+    assert slots["consent"] is False
+    assert slots["booking_confirmed"] is False
     assert store.list_bookings() == []
 
 
 def test_confirming_writes_exactly_one_booking(store):
     before = ready_to_confirm(store)
-    chosen = Slot.from_dict(before[CHOSEN_SLOT])
+    chosen = Slot.from_dict(before["chosen_slot"])
 
     messages, slots = validate_booking(
-        BOOKING_CONFIRMED, True, before, intent="affirm", text="yes"
+        "booking_confirmed", True, before, intent="affirm", text="yes"
     )
 
     assert messages == []
-    assert slots[BOOKING_CONFIRMED] is True
-    result = slots[BOOKING_RESULT]
+    assert slots["booking_confirmed"] is True
+    result = slots["booking_result"]
     assert REF.match(result["ref"])
     [stored] = store.list_bookings()
     assert stored.ref == result["ref"]
@@ -403,48 +385,48 @@ def test_confirming_writes_exactly_one_booking(store):
 
 def test_saying_no_to_the_summary_books_nothing(store):
     messages, slots = validate_booking(
-        BOOKING_CONFIRMED, False, ready_to_confirm(store), intent="deny", text="no"
+        "booking_confirmed", False, ready_to_confirm(store), intent="deny", text="no"
     )
 
-    assert slots == {BOOKING_CONFIRMED: False}
+    assert slots == {"booking_confirmed": False}
     assert store.list_bookings() == []
 
 
 def test_confirming_without_consent_books_nothing(store):
     _, slots = validate_booking(
-        BOOKING_CONFIRMED, True, ready_to_confirm(store, consent=False), intent="affirm"
+        "booking_confirmed", True, ready_to_confirm(store, consent=False), intent="affirm"
     )
 
-    assert slots[BOOKING_CONFIRMED] is False
+    assert slots["booking_confirmed"] is False
     assert store.list_bookings() == []
 
 
 def test_slot_taken_while_confirming_offers_other_times_and_books_nothing_twice(store):
     before = ready_to_confirm(store)
-    taken = Slot.from_dict(before[CHOSEN_SLOT])
+    taken = Slot.from_dict(before["chosen_slot"])
     someone_else = book_directly(store, taken, name="Someone Else", phone="+447911123457")
 
     messages, slots = validate_booking(
-        BOOKING_CONFIRMED, True, before, intent="affirm", text="yes"
+        "booking_confirmed", True, before, intent="affirm", text="yes"
     )
 
     assert len(messages) == 1
     assert "just booked by someone else" in messages[0]
-    assert slots[CHOSEN_SLOT] is None
-    assert slots[BOOKING_CONFIRMED] is None
-    assert BOOKING_RESULT not in slots
-    others = [Slot.from_dict(item) for item in slots[OFFERED_SLOTS]]
+    assert slots["chosen_slot"] is None
+    assert slots["booking_confirmed"] is None
+    assert "booking_result" not in slots
+    others = [Slot.from_dict(item) for item in slots["offered_slots"]]
     assert others and all(slot.start != taken.start for slot in others)
     assert [b.ref for b in store.list_bookings()] == [someone_else.ref]
 
 
 def test_booking_done_shows_ref_date_and_address_and_clears_the_form(store):
     _, slots = validate_booking(
-        BOOKING_CONFIRMED, True, ready_to_confirm(store), intent="affirm", text="yes"
+        "booking_confirmed", True, ready_to_confirm(store), intent="affirm", text="yes"
     )
-    result = slots[BOOKING_RESULT]
+    result = slots["booking_result"]
     start = datetime.fromisoformat(result["start"])
-    tracker = form_tracker(None, None, slots={**slots, CLIENT_NAME: "Zoë O'Brien"})
+    tracker = form_tracker(None, None, slots={**slots, "client_name": "Zoë O'Brien"})
 
     messages, events = run(ActionBookingDone(), tracker)
 
@@ -453,20 +435,20 @@ def test_booking_done_shows_ref_date_and_address_and_clears_the_form(store):
     assert f"{start:%A %d %B at %H:%M}" in text
     assert CLINIC_ADDRESS in text
     was_set = {name for name in FORM_SLOTS if tracker.get_slot(name) is not None}
-    assert was_set >= {CLIENT_NAME, BOOKING_RESULT}
+    assert was_set >= {"client_name", "booking_result"}
     assert all(SlotSet(name, None) in events for name in was_set)
     assert {event["name"] for event in events} == was_set
 
 
 def test_booking_done_without_a_booking_says_nothing_was_booked():
-    tracker = form_tracker(None, None, slots={BOOKING_CONFIRMED: False, CONSENT: False})
+    tracker = form_tracker(None, None, slots={"booking_confirmed": False, "consent": False})
 
     messages, events = run(ActionBookingDone(), tracker)
 
     assert texts(messages) == [
         "Okay, I haven't booked anything. If you'd like to book later, just say so."
     ]
-    assert SlotSet(CONSENT, None) in events
+    assert SlotSet("consent", None) in events
 
 
 # --- stopping ------------------------------------------------------------------------------------
@@ -474,7 +456,7 @@ def test_booking_done_without_a_booking_says_nothing_was_booked():
 
 def test_stop_deactivates_the_form_and_says_nothing_was_booked(store):
     tracker = form_tracker(
-        "booking_form", None, slots={CLIENT_NAME: "Zoë", CONTACT: ANN_PHONE}, intent="stop"
+        "booking_form", None, slots={"client_name": "Zoë", "contact": ANN_PHONE}, intent="stop"
     )
 
     messages, events = run(ActionStopBooking(), tracker)
@@ -482,8 +464,8 @@ def test_stop_deactivates_the_form_and_says_nothing_was_booked(store):
     [text] = texts(messages)
     assert "Nothing was booked" in text
     assert ActiveLoop(None) in events
-    assert SlotSet(REQUESTED_SLOT, None) in events
-    assert SlotSet(CLIENT_NAME, None) in events and SlotSet(CONTACT, None) in events
+    assert SlotSet("requested_slot", None) in events
+    assert SlotSet("client_name", None) in events and SlotSet("contact", None) in events
     assert store.list_bookings() == []
 
 
@@ -494,27 +476,27 @@ def test_stop_deactivates_the_form_and_says_nothing_was_booked(store):
     ("intent", "action"), [("cancel_booking", "cancel"), ("reschedule_booking", "reschedule")]
 )
 def test_start_manage_booking_remembers_what_the_client_wants(intent, action):
-    tracker = form_tracker(None, None, slots={BOOKING_REF: "FA-OLD1"}, intent=intent)
+    tracker = form_tracker(None, None, slots={"booking_ref": "FA-OLD1"}, intent=intent)
 
     messages, events = run(ActionStartManageBooking(), tracker)
 
     assert messages == []
-    assert events[-1] == SlotSet(MANAGE_ACTION, action)
-    assert SlotSet(BOOKING_REF, None) in events
+    assert events[-1] == SlotSet("manage_action", action)
+    assert SlotSet("booking_ref", None) in events
 
 
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        ("cancel", [BOOKING_REF, BOOKING_CONTACT, CANCEL_CONFIRMED]),
+        ("cancel", ["booking_ref", "booking_contact", "cancel_confirmed"]),
         (
             "reschedule",
-            [BOOKING_REF, BOOKING_CONTACT, TIME_WISH, CHOSEN_SLOT, BOOKING_CONFIRMED],
+            ["booking_ref", "booking_contact", "time_wish", "chosen_slot", "booking_confirmed"],
         ),
     ],
 )
 def test_manage_form_asks_different_slots_for_cancel_and_reschedule(action, expected):
-    tracker = form_tracker("manage_booking_form", None, slots={MANAGE_ACTION: action})
+    tracker = form_tracker("manage_booking_form", None, slots={"manage_action": action})
 
     required = required_slots(ValidateManageBookingForm(), tracker)
 
@@ -530,37 +512,37 @@ def existing(store):
 def test_reference_is_normalised(existing):
     typed = existing.ref.lower().replace("-", " ")
 
-    messages, slots = validate_manage(BOOKING_REF, typed, {MANAGE_ACTION: "cancel"})
+    messages, slots = validate_manage("booking_ref", typed, {"manage_action": "cancel"})
 
     assert messages == []
-    assert slots[BOOKING_REF] == existing.ref
-    assert slots[REQUESTED_SLOT] == BOOKING_CONTACT
+    assert slots["booking_ref"] == existing.ref
+    assert slots["requested_slot"] == "booking_contact"
 
 
 def test_text_without_a_reference_is_refused_with_an_example():
-    messages, slots = validate_manage(BOOKING_REF, "my booking", {MANAGE_ACTION: "cancel"})
+    messages, slots = validate_manage("booking_ref", "my booking", {"manage_action": "cancel"})
 
     assert "FA-7K3Q" in messages[0]
-    assert slots[BOOKING_REF] is None
-    assert slots[REQUESTED_SLOT] == BOOKING_REF
+    assert slots["booking_ref"] is None
+    assert slots["requested_slot"] == "booking_ref"
 
 
 def test_wrong_contact_and_unknown_reference_get_the_same_neutral_reply(existing):
     unknown_ref = "FA-ZZZZ" if existing.ref != "FA-ZZZZ" else "FA-YYYY"
-    base = {MANAGE_ACTION: "cancel"}
+    base = {"manage_action": "cancel"}
 
     wrong_contact = validate_manage(
-        BOOKING_CONTACT, "07911 123457", {**base, BOOKING_REF: existing.ref}
+        "booking_contact", "07911 123457", {**base, "booking_ref": existing.ref}
     )
     wrong_ref = validate_manage(
-        BOOKING_CONTACT, "07911 123456", {**base, BOOKING_REF: unknown_ref}
+        "booking_contact", "07911 123456", {**base, "booking_ref": unknown_ref}
     )
 
     for _, slots in (wrong_contact, wrong_ref):
-        assert slots[BOOKING_CONTACT] is None
-        assert slots[BOOKING_REF] is None  # ask for both again
-        assert MANAGED_BOOKING not in slots
-        assert slots[REQUESTED_SLOT] == BOOKING_REF
+        assert slots["booking_contact"] is None
+        assert slots["booking_ref"] is None  # ask for both again
+        assert "managed_booking" not in slots
+        assert slots["requested_slot"] == "booking_ref"
     assert wrong_contact[0] == wrong_ref[0]
     assert existing.ref not in wrong_contact[0][0]
     assert "couldn't find a booking with that reference and contact" in wrong_ref[0][0]
@@ -568,54 +550,54 @@ def test_wrong_contact_and_unknown_reference_get_the_same_neutral_reply(existing
 
 def test_right_reference_and_contact_find_the_booking(existing):
     messages, slots = validate_manage(
-        BOOKING_CONTACT,
+        "booking_contact",
         "07911 123456",
-        {MANAGE_ACTION: "cancel", BOOKING_REF: existing.ref},
+        {"manage_action": "cancel", "booking_ref": existing.ref},
     )
 
     assert messages == []
-    assert slots[BOOKING_CONTACT] == ANN_PHONE
-    assert slots[MANAGED_BOOKING]["ref"] == existing.ref
-    assert slots[MANAGED_BOOKING]["start"] == existing.start.isoformat()
-    assert slots[REQUESTED_SLOT] == CANCEL_CONFIRMED
+    assert slots["booking_contact"] == ANN_PHONE
+    assert slots["managed_booking"]["ref"] == existing.ref
+    assert slots["managed_booking"]["start"] == existing.start.isoformat()
+    assert slots["requested_slot"] == "cancel_confirmed"
 
 
 def test_confirmed_cancel_cancels_the_booking_in_the_store(store, existing):
     messages, slots = validate_manage(
-        CANCEL_CONFIRMED,
+        "cancel_confirmed",
         True,
         {
-            MANAGE_ACTION: "cancel",
-            BOOKING_REF: existing.ref,
-            BOOKING_CONTACT: "07911 123456",
-            MANAGED_BOOKING: existing.as_json(),
+            "manage_action": "cancel",
+            "booking_ref": existing.ref,
+            "booking_contact": "07911 123456",
+            "managed_booking": existing.as_json(),
         },
         intent="affirm",
         text="yes",
     )
 
-    assert slots[CANCEL_CONFIRMED] is True
-    assert slots[BOOKING_RESULT]["status"] == "cancelled"
-    assert slots[REQUESTED_SLOT] is None  # the form is done
+    assert slots["cancel_confirmed"] is True
+    assert slots["booking_result"]["status"] == "cancelled"
+    assert slots["requested_slot"] is None  # the form is done
     [stored] = store.list_bookings()
     assert (stored.ref, stored.status) == (existing.ref, "cancelled")
 
 
 def test_declined_cancel_leaves_the_booking(store, existing):
     _, slots = validate_manage(
-        CANCEL_CONFIRMED,
+        "cancel_confirmed",
         False,
         {
-            MANAGE_ACTION: "cancel",
-            BOOKING_REF: existing.ref,
-            BOOKING_CONTACT: "07911 123456",
-            MANAGED_BOOKING: existing.as_json(),
+            "manage_action": "cancel",
+            "booking_ref": existing.ref,
+            "booking_contact": "07911 123456",
+            "managed_booking": existing.as_json(),
         },
         intent="deny",
         text="no",
     )
 
-    assert slots[CANCEL_CONFIRMED] is False
+    assert slots["cancel_confirmed"] is False
     assert [b.status for b in store.list_bookings()] == ["confirmed"]
 
 
@@ -624,22 +606,22 @@ def test_confirmed_reschedule_moves_the_booking(store, existing):
     new = next(s for s in free_slots(store, window) if s.start != existing.start)
 
     _, slots = validate_manage(
-        BOOKING_CONFIRMED,
+        "booking_confirmed",
         True,
         {
-            MANAGE_ACTION: "reschedule",
-            BOOKING_REF: existing.ref,
-            BOOKING_CONTACT: "07911 123456",
-            MANAGED_BOOKING: existing.as_json(),
-            TIME_WISH: "next week",
-            WISH_WINDOW: window,
-            CHOSEN_SLOT: new.to_dict(),
+            "manage_action": "reschedule",
+            "booking_ref": existing.ref,
+            "booking_contact": "07911 123456",
+            "managed_booking": existing.as_json(),
+            "time_wish": "next week",
+            "wish_window": window,
+            "chosen_slot": new.to_dict(),
         },
         intent="affirm",
         text="yes",
     )
 
-    assert slots[BOOKING_CONFIRMED] is True
+    assert slots["booking_confirmed"] is True
     [stored] = store.list_bookings()
     assert stored.ref == existing.ref and stored.status == "confirmed"
     assert stored.start == new.start
