@@ -13,7 +13,7 @@ SETTINGS_MODULE = PROJECT_ROOT / "bot" / "settings.py"
 CHECKED_PACKAGES = ("bot", "actions")
 # Modules that may WRITE (never read) the environment, and why.
 ENVIRONMENT_WRITERS = {
-    "bot/cli.py": "quiets Rasa and TensorFlow, which read these themselves, before `clinic ask`",
+    "bot/cli/ask.py": "quiets Rasa and TensorFlow (they read these themselves) for `clinic ask`",
 }
 
 
