@@ -280,6 +280,8 @@ NOT_FACTS = [
     "where do i go after the session",
     "is it open to men",
     "can you call me back",
+    "i want you to forget my phone number",
+    "will you text my mobile number",
 ]
 
 

@@ -143,13 +143,15 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"^e-?mail\s*\??$",
     ),
     "phone": (
-        r"(?:phone|telephone|tel|contact|mobile|landline|whatsapp)\s*(?:number|no\b|#)",
-        r"\btelephone\b",
+        # "your phone number", never "my phone number" (privacy: "forget my phone number").
+        r"(?:^|your|ur|the|clinic'?s?|a|what'?s|what\s+is|whats|give\s+me|need)\s*(?:phone|telephone|"
+        r"tel|contact|mobile|landline|whatsapp)\s*(?:number|no\b|#)",
         rf"(?:your|ur|the|{_YOU}'?s?|a|best)\s+(?:phone\s+)?number\b(?!\s+of\b)",
         r"what\s+number\s+(?:do|should|can|to)\b",
         r"^(?:phone|number)\s*\??$",
         r"number\s+(?:to|do\s+i|i\s+can|should\s+i|for\s+(?:the|you))",
-        rf"(?:can|could|do|should|how\s+do|how\s+can)\s+i\s+(?:call|ring|phone|contact)\s+{_YOU}\b",
+        rf"(?:can|could|do|should|how\s+do|how\s+can)\s+i\s+(?:call|ring|phone|telephone|contact)"
+        rf"\s+{_YOU}\b",
         rf"(?:call|ring|phone)\s+{_YOU}\s*\??$",
         r"give\s+(?:you|u)\s+a\s+(?:ring|call)",
         r"contact\s+(?:details|info)",
