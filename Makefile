@@ -21,11 +21,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 # No progress bars in logs (tqdm >= 4.66 reads this).
 export TQDM_DISABLE := 1
 
-.PHONY: help setup db train run test pytest validate test-stories holdout lint clean browser run-prod
+.PHONY: help setup db train run test test-fast pytest validate test-stories holdout lint clean browser run-prod
 
 help:
 	@echo "make run    set up, train if needed and start the assistant (:5005, actions :5055)"
 	@echo "make test   set up, train if needed and run all checks"
+	@echo "make test-fast  the tests that start no server or browser (under a minute; no model needed)"
 	@echo "make setup  create .venv (Python 3.10), install locked packages, create and load the store"
 	@echo "make train  train the model into $(MODEL) if data, config or domain changed"
 	@echo "make run-prod  production mode on PostgreSQL + Redis with two Rasa instances"
@@ -64,6 +65,11 @@ lint: $(VENV)/.installed
 
 pytest: train browser
 	$(BIN)/pytest
+
+# The quick loop while editing: every test that starts no Rasa/action/console/channel server
+# and no browser (pytest -m "not servers"). `make test` still runs everything.
+test-fast: setup
+	$(BIN)/pytest -q -m "not servers"
 
 # Debian's Chromium for the website widget's browser test (installs it if missing).
 browser:

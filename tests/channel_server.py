@@ -1,7 +1,8 @@
-"""Run one input channel's blueprint on a real Sanic server on a free port, in a test.
+"""Input channels' blueprints on a Sanic app of their own, as Rasa mounts them, in a test.
 
 No Rasa model: `on_new_message` records what reaches the assistant and can
-answer through the message's output channel, like Rasa would.
+answer through the message's output channel, like Rasa would. `ChannelApp` is driven by
+Sanic's test client (no port); `serve_channel` runs a real server on a free port.
 """
 
 from __future__ import annotations
@@ -16,7 +17,29 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
-from tests.servers import free_port
+from tests.servers import check_servers_allowed, free_port
+
+Reply = Callable[[UserMessage], Awaitable[Any]]
+
+
+class ChannelApp:
+    """Channels on a Sanic app of its own, as Rasa mounts them, and what reached the bot."""
+
+    def __init__(self, *channels: InputChannel, reply: Reply | None = None) -> None:
+        self.channel = channels[0]
+        self.received: list[UserMessage] = []
+        self.reply = reply
+
+        async def on_new_message(message: UserMessage) -> None:
+            self.received.append(message)
+            if self.reply is not None:
+                await self.reply(message)
+
+        self.app = Sanic(f"{self.channel.name()}_test_{uuid.uuid4().hex[:12]}")
+        for channel in channels:
+            self.app.blueprint(
+                channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.url_prefix()}"
+            )
 
 
 @contextmanager
@@ -24,6 +47,7 @@ def serve_channel(
     channel: InputChannel, reply: Callable[[UserMessage], Awaitable[Any]] | None = None
 ) -> Iterator[tuple[str, list[UserMessage]]]:
     """Yield (base URL of the channel's webhooks, messages received)."""
+    check_servers_allowed(f"a {channel.name()} channel server")
     received: list[UserMessage] = []
 
     async def on_new_message(message: UserMessage) -> None:

@@ -7,8 +7,8 @@ action server and the store go down and come back.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
 import urllib.error
 import urllib.request
@@ -20,60 +20,45 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.knowledge.loader import load_knowledge
-from bot.production import write_endpoints
-from bot.store import migrate
-from tests.conftest import KNOWLEDGE_DIR, POSTGRES_ADMIN_URL
-from tests.servers import ACTION_TOKEN, action_server, free_port, rasa_server, require_model
+from tests.content import CLINIC
+from tests.servers import (
+    PRODUCTION_REDIS_URL,
+    free_port,
+    production_env,
+    production_servers,
+    production_stores,
+)
+from tests.stores import POSTGRES_ADMIN_URL
+
+# Every test here starts servers (see the marker in pyproject.toml).
+pytestmark = pytest.mark.servers
 
 REST_TOKEN = "rest-token-for-the-production-tests"
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
-CLINIC_PHONE = "+44 117 496 0123"
-
-
-def create_database(admin, name: str) -> str:
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+REDIS_URL = PRODUCTION_REDIS_URL
+CLINIC_PHONE = CLINIC.phone
 
 
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    require_model()
     import redis
 
     work = tmp_path_factory.mktemp("prod")
+    databases = contextlib.ExitStack()
+    store_url, tracker_url = databases.enter_context(production_stores("clinic"))
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    suffix = uuid.uuid4().hex[:10]
-    names = {"store": f"clinic_store_{suffix}", "tracker": f"clinic_tracker_{suffix}"}
+    databases.callback(admin.dispose)
+    names = {"store": make_url(store_url).database, "tracker": make_url(tracker_url).database}
     try:
-        store_url = create_database(admin, names["store"])
-        tracker_url = create_database(admin, names["tracker"])
         redis.Redis.from_url(REDIS_URL).flushdb()
     except Exception as error:  # noqa: BLE001 - the services are required, not optional
-        pytest.fail(f"production tests need PostgreSQL and Redis running: {error}")
-    migrate.upgrade(store_url)
-    load_knowledge(KNOWLEDGE_DIR, store_url)
+        databases.close()
+        pytest.fail(f"production tests need Redis running: {error}")
 
     actions_port = free_port()
-    env = {
-        **os.environ,
-        "CLINIC_ENV": "production",
-        "DATABASE_URL": store_url,
-        "TRACKER_DB_URL": tracker_url,
-        "REDIS_URL": REDIS_URL,
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SANIC_HOST": "127.0.0.1",
-        "RATE_LIMIT_PER_IP": "100000",
-        "ACTION_SERVER_TOKEN": ACTION_TOKEN,
-        # The REST channel is off in production unless a token protects it.
-        "REST_API_TOKEN": REST_TOKEN,
-    }
-    endpoints = write_endpoints(work / "endpoints.yml", env)
-    actions = action_server(env, work, actions_port)
-    instances = [rasa_server(env, work, endpoints, name=f"rasa{i}") for i in (1, 2)]
+    # The REST channel is off in production unless a token protects it.
+    env = production_env(store_url, tracker_url, actions_port, REST_API_TOKEN=REST_TOKEN)
+    actions, instances = production_servers(env, work, actions_port)
     servers = [actions, *instances]
     try:
         for server in servers:
@@ -93,10 +78,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     finally:
         for server in servers:
             server.stop()
-        for name in names.values():
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        databases.close()
 
 
 def say(base_url: str, sender: str, message: str) -> list[dict]:

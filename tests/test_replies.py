@@ -14,17 +14,10 @@ from bot.answers import Answers
 from bot.knowledge.loader import read_knowledge_dir
 from bot.store.models import Verdict
 from bot.store.queries import Clinic, ConditionAdvice, OpeningSpan
+from tests.content import SAMPLE_HOURS
+from tests.stores import KNOWLEDGE_DIR
 
-from .conftest import KNOWLEDGE_DIR
-
-LONDON_HOURS = (
-    OpeningSpan(0, time(9), time(18)),
-    OpeningSpan(1, time(9), time(18)),
-    OpeningSpan(2, time(9), time(18)),
-    OpeningSpan(3, time(9), time(20)),
-    OpeningSpan(4, time(9), time(18)),
-    OpeningSpan(5, time(9, 30), time(14)),
-)
+LONDON_HOURS = SAMPLE_HOURS
 
 
 def make_clinic(hours=LONDON_HOURS, tz="Europe/London") -> Clinic:
@@ -91,6 +84,10 @@ def test_opening_hours_text_for_no_hours_is_closed_all_week():
 
 
 # 2024-01-15 is a Monday (GMT, UTC+0); 2024-07-15 is a Monday (BST, UTC+1).
+def at(year: int, month: int, day: int, hour: int, zone: str) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=ZoneInfo(zone))
+
+
 @pytest.mark.parametrize(
     ("at", "expected"),
     [
@@ -112,30 +109,14 @@ def test_opening_hours_text_for_no_hours_is_closed_all_week():
         pytest.param(datetime(2024, 1, 20, 13, 59, tzinfo=timezone.utc), True, id="sat-1359"),
         pytest.param(datetime(2024, 1, 20, 14, 0, tzinfo=timezone.utc), False, id="sat-1400"),
         pytest.param(datetime(2024, 1, 21, 12, 0, tzinfo=timezone.utc), False, id="sunday"),
+        pytest.param(at(2024, 1, 15, 5, "America/New_York"), True, id="ny-5am-is-london-10am"),
+        pytest.param(at(2024, 1, 15, 10, "America/New_York"), True, id="ny-10am-is-london-3pm"),
+        pytest.param(at(2024, 1, 15, 14, "America/New_York"), False, id="ny-2pm-is-london-7pm"),
         pytest.param(
-            datetime(2024, 1, 15, 5, 0, tzinfo=ZoneInfo("America/New_York")),
-            True,
-            id="new-york-5am-is-london-10am",
+            at(2024, 1, 16, 6, "Pacific/Auckland"), True, id="auckland-tue-6am-is-london-mon-5pm"
         ),
         pytest.param(
-            datetime(2024, 1, 15, 10, 0, tzinfo=ZoneInfo("America/New_York")),
-            True,
-            id="new-york-10am-is-london-3pm",
-        ),
-        pytest.param(
-            datetime(2024, 1, 15, 14, 0, tzinfo=ZoneInfo("America/New_York")),
-            False,
-            id="new-york-2pm-is-london-7pm",
-        ),
-        pytest.param(
-            datetime(2024, 1, 16, 6, 0, tzinfo=ZoneInfo("Pacific/Auckland")),
-            True,
-            id="auckland-tue-6am-is-london-mon-5pm",
-        ),
-        pytest.param(
-            datetime(2024, 1, 15, 10, 0, tzinfo=ZoneInfo("Pacific/Auckland")),
-            False,
-            id="auckland-mon-10am-is-london-sun-9pm",
+            at(2024, 1, 15, 10, "Pacific/Auckland"), False, id="auckland-mon-10am-is-london-sun-9pm"
         ),
     ],
 )

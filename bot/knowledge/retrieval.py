@@ -264,12 +264,14 @@ class FaqRetriever:
     def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
         self._index: FaqIndex | None = None
-        self._version: int | None = None
+        self._version: tuple[str, int] | None = None
         self._lock = threading.Lock()
 
     def index(self) -> FaqIndex:
         with session_scope(self.database_url) as session:
-            version = queries.knowledge_version(session)
+            # The store's address too: with database_url=None it is the DATABASE_URL setting,
+            # which may point elsewhere since the last read (each test has its own store).
+            version = (str(session.get_bind().url), queries.knowledge_version(session))
             if self._index is not None and version == self._version:
                 return self._index
             entries = queries.faq_entries(session)

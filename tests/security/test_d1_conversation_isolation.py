@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 
-from rasa.core.channels.channel import UserMessage
+import pytest
 from sanic import Sanic
 from twilio.request_validator import RequestValidator
 
@@ -19,6 +19,7 @@ from bot.channels.rest import GuardedRestInput
 from bot.channels.telegram import SECRET_HEADER, TelegramInput, TelegramSettings
 from bot.channels.whatsapp import WhatsAppInput, WhatsAppSettings
 from bot.guard import MessageGuard
+from tests.channel_server import ChannelApp
 from tests.security.conftest import Stack, texts
 
 VICTIM_PHONE = "+447911123459"
@@ -29,15 +30,10 @@ PUBLIC_URL = "https://clinic.example.org"
 TELEGRAM_SECRET = "security-test-telegram-secret"
 
 
-def all_channels_app(received: list[UserMessage]) -> Sanic:
+def all_channels() -> ChannelApp:
     """REST, WhatsApp and Telegram on one app, as Rasa mounts them; the 'assistant'
     records which conversation each message went to (no replies: no platform calls)."""
-
-    async def on_new_message(message: UserMessage) -> None:
-        received.append(message)
-
-    app = Sanic(f"isolation_{uuid.uuid4().hex[:10]}")
-    channels = [
+    return ChannelApp(
         GuardedRestInput(MessageGuard()),
         WhatsAppInput(
             WhatsAppSettings("AC" + "0" * 32, TWILIO_TOKEN, "whatsapp:+14155238886", PUBLIC_URL),
@@ -47,12 +43,7 @@ def all_channels_app(received: list[UserMessage]) -> Sanic:
             TelegramSettings("123456:TEST-token", TELEGRAM_SECRET, PUBLIC_URL),
             guard=MessageGuard(),
         ),
-    ]
-    for channel in channels:
-        app.blueprint(
-            channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.url_prefix()}"
-        )
-    return app
+    )
 
 
 def whatsapp_post(app: Sanic, text: str) -> int:
@@ -97,8 +88,8 @@ def rest_post(app: Sanic, sender: str, text: str) -> int:
 
 
 def test_a_rest_sender_naming_a_whatsapp_or_telegram_client_gets_a_conversation_of_its_own():
-    received: list[UserMessage] = []
-    app = all_channels_app(received)
+    channels = all_channels()
+    app, received = channels.app, channels.received
 
     assert whatsapp_post(app, "i'd like to book a first session") == 200
     assert telegram_post(app, "i'd like to book a first session") == 200
@@ -119,6 +110,7 @@ def test_a_rest_sender_naming_a_whatsapp_or_telegram_client_gets_a_conversation_
     assert not whatsapp_and_telegram & rest
 
 
+@pytest.mark.servers
 def test_a_rest_client_naming_a_whatsapp_number_books_nothing_in_that_conversation(stack: Stack):
     """Through the real servers: the booking made over REST with the victim's WhatsApp id
     belongs to a REST conversation, and the WhatsApp conversation never heard of it."""

@@ -62,6 +62,7 @@ async def echo(message) -> None:
     await message.output_channel.send_text_message(message.sender_id, "hello")
 
 
+@pytest.mark.servers
 def test_an_oversize_body_gets_413_before_it_is_read_and_nothing_is_processed():
     with serve_channel(GuardedRestInput(MessageGuard()), echo) as (url, received):
         assert announced_large(f"{url}/webhook") == 413
@@ -80,6 +81,7 @@ def test_the_limit_is_the_setting():
     assert get_settings().max_body_bytes == 16_384
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize(
     "path",
     [

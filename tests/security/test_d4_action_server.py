@@ -73,6 +73,7 @@ def bookings_named(store_url: str, name: str) -> list:
     return [b for b in BookingService(store_url).list_bookings() if b.name == name]
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-0123456789"},
                                      {"Authorization": ACTION_TOKEN}])
 def test_the_action_server_refuses_calls_without_the_secret(stack: Stack, headers):
@@ -84,6 +85,7 @@ def test_the_action_server_refuses_calls_without_the_secret(stack: Stack, header
     assert bookings_named(stack.store_url, "Ann Smith") == []
 
 
+@pytest.mark.servers
 def test_the_action_list_needs_the_secret_but_the_health_check_does_not(stack: Stack):
     import urllib.error
     import urllib.request
@@ -95,6 +97,7 @@ def test_the_action_list_needs_the_secret_but_the_health_check_does_not(stack: S
     assert refused.value.code == 401
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize(
     ("name", "contact"),
     [(XSS_NAME, "+447911123456"), ("Ann Forged", "12345"), ("Ann Forged", "not a contact")],

@@ -16,6 +16,9 @@ from bot.channels.rest import MAX_SENDER_CHARS, GuardedRestInput
 from bot.guard import MessageGuard
 from tests.channel_server import serve_channel
 
+# Every test here starts servers (see the marker in pyproject.toml).
+pytestmark = pytest.mark.servers
+
 
 async def echo(message) -> None:
     await message.output_channel.send_text_message(message.sender_id, f"got: {message.text}")

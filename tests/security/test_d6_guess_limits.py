@@ -99,6 +99,7 @@ def test_the_managing_flows_failure_wording_does_not_offer_to_book(slot, misses)
     assert "book it" not in messages.not_found(2, "0113 496 0000")
 
 
+@pytest.mark.servers
 def test_through_the_assistant_the_third_wrong_pair_gets_the_phone_and_staff_see_it(
     stack: Stack,
 ):

@@ -48,6 +48,7 @@ def test_make_run_starts_rasa_without_app_wide_cors():
     assert "--cors" not in rasa_run
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("method", ["OPTIONS", "POST"])
 def test_a_foreign_origin_is_not_reflected(stack: Stack, method):
     headers = request(stack, method, FOREIGN)
@@ -56,6 +57,7 @@ def test_a_foreign_origin_is_not_reflected(stack: Stack, method):
     assert "access-control-allow-credentials" not in headers
 
 
+@pytest.mark.servers
 @pytest.mark.parametrize("method", ["OPTIONS", "POST"])
 def test_the_widgets_origin_is_allowed_without_credentials(stack: Stack, method):
     headers = request(stack, method, ALLOWED)

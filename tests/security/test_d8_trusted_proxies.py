@@ -12,6 +12,8 @@ import json
 import urllib.error
 import urllib.request
 
+import pytest
+
 from bot.channels import TrustedProxies
 from bot.channels.rest import GuardedRestInput
 from bot.guard import MessageGuard
@@ -47,6 +49,7 @@ def statuses(trusted: list[str], forwarded: list[str]) -> list[int]:
         ]
 
 
+@pytest.mark.servers
 def test_a_trusted_proxy_states_the_client_address_and_each_client_has_its_own_budget():
     # The test client connects from 127.0.0.1: here that is the trusted proxy.
     assert statuses(["127.0.0.1"], ["203.0.113.1"] * 3 + ["203.0.113.2"] * 2) == [
@@ -54,6 +57,7 @@ def test_a_trusted_proxy_states_the_client_address_and_each_client_has_its_own_b
     ]
 
 
+@pytest.mark.servers
 def test_forwarded_headers_from_an_untrusted_peer_are_ignored():
     # Not a trusted proxy: every request counts against the peer's own address.
     assert statuses([], ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [200, 200, 429]
