@@ -256,9 +256,9 @@ def markdown(report: dict) -> str:
         "retrieval (`bot/knowledge/facts.py`). Before that (similarity only, thresholds at "
         "CV wrong <= 1%): CV top-1 0.649; hold-out top-1 0.900, answered right 0.390, "
         "wrong 0.003, a choice 0.487; clinic facts answered directly 19 of 36. Clinic facts "
-        "now: see tests/test_faq_holdout.py (28 of 36 directly, 33 of 36 with one button). "
-        "On this shared machine the wall time's tail is time spent waiting for a core (see "
-        "the load average); the CPU time is retrieval's own cost.",
+        "now: see tests/knowledge/test_faq_holdout.py (29 of 36 directly, 34 of 36 with one "
+        "button). On this shared machine the wall time's tail is time spent waiting for a "
+        "core (see the load average); the CPU time is retrieval's own cost.",
     ]
     return "\n".join([*rows, "", FAQ_END])
 

@@ -152,7 +152,6 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"number\s+(?:to|do\s+i|i\s+can|should\s+i|for\s+(?:the|you))",
         rf"(?:can|could|do|should|how\s+do|how\s+can)\s+i\s+(?:call|ring|phone|telephone|contact)"
         rf"\s+{_YOU}\b",
-        rf"(?:call|ring|phone)\s+{_YOU}\s*\??$",
         r"give\s+(?:you|u)\s+a\s+(?:ring|call)",
         r"contact\s+(?:details|info)",
         rf"how\s+(?:do|can)\s+i\s+(?:get\s+in\s+touch|reach\s+{_YOU})",
@@ -166,11 +165,16 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"who\s+(?:will|would|do)\s+i\s+(?:see|be\s+seeing|be\s+treated\s+by)",
         r"who'?s\s+(?:treating|doing)\s+(?:me|my)",
         r"who\s+(?:will|would|does|do)\s+(?:do|carry\s+out)\s+(?:the|my)\s+(?:treatments?|sessions?)",
-        r"who\s+works?\s+(?:on|there|at)",
+        r"who\s+works?\s+(?:on|at\s+the\s+weekend)",
         r"which\s+(?:practitioner|acupuncturist)s?\s+(?:works?|is\s+in|is\s+on)",
         r"practitioners?\s+(?:are\s+)?called",
         r"practitioners?'?\s+names",
-        r"who\s+runs\s+(?:the\s+|your\s+)?(?:clinic|practice)",
+        r"^who\s+(?:runs|owns)\s+(?:the\s+|your\s+)?(?:clinic|practice)",
+        r"who\s+(?:does|do|will\s+do)\s+(?:the\s+)?treatments?\s*\??$",
+        r"how\s+many\s+(?:practitioners|acupuncturists)",
+        r"(?:which|what)\s+days?\s+(?:does|do)\s+(?:each|the|your)\s+(?:practitioner|acupuncturist)s?"
+        r"\s+work",
+        r"tell\s+me\s+about\s+(?:your|the)\s+(?:team|practitioners?|acupuncturists?)\s*\??$",
         r"names?\s+of\s+(?:the|your)\s+(?:practitioners?|acupuncturists?)",
     ),
     "hours": (
@@ -182,16 +186,19 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         rf"(?:are|r|is)\s+{_YOU}\s+(?:still\s+|even\s+)?open\b",
         rf"(?:what|wat|wot)\s+time\s+(?:do\s+|does\s+)?{_YOU}\s+(?:open|close|shut|finish)",
         r"is\s+it\s+open\s+(?:on|at|today|tomorrow|tonight|late|this|till|until|over)",
-        rf"(?:do|does)\s+{_YOU}\s+(?:open|close|shut)\b",
+        rf"(?:do|does)\s+{_YOU}\s+(?:open|close|shut)\b(?!\s+(?:a|an|the|new|fresh|up|my|your)\b)",
         rf"{_YOU}\s+(?:open|closed?)\s+(?:on|at|today|tomorrow|late|this|over|till|until)",
-        rf"open\s+(?:late|on\s+(?:the\s+)?(?:weekends?|bank\s+holidays?|{_DAYS})|evenings?|{_DAYS})",
+        rf"(?:^|you\s+|u\s+|clinic\s+|it\s+|still\s+)open\s+(?:late|on\s+(?:the\s+)?(?:weekends?|bank\s+"
+        rf"holidays?|{_DAYS})|evenings?|{_DAYS})",
         rf"(?:do|does|can)\s+{_YOU}\s+(?:do|have|offer|open|work)\s+(?:any\s+)?(?:late\s+)?"
         rf"(?:evening|late|weekend|{_DAYS}|night|early\s+morning|lunchtime|lunch\s+time)s?\b",
         rf"(?:what|which)\s+days\s+(?:are|r|do|does)\s+{_YOU}\s+(?:open|work)",
         r"late\s+(?:night\s+)?opening",
         r"(?:christmas|easter|bank\s+holiday|holiday)\s+(?:opening|hours)",
-        rf"(?:evening|late|weekend|early|{_DAYS})\s+(?:appointments?|appts?|slots?|sessions?)\s*\??$",
-        r"(?:latest|last|earliest)\s+(?:appointment|slot|time)",
+        rf"^(?:any\s+|do\s+you\s+(?:do|have|offer)\s+(?:any\s+)?)?(?:evening|late|weekend|early|{_DAYS})"
+        r"\s+(?:appointments?|appts?|slots?|sessions?)\s*\??$",
+        r"(?:what'?s|what\s+is|when'?s|when\s+is)\s+(?:the|your)\s+(?:latest|last|earliest)\s+"
+        r"(?:appointment|slot|time)",
         rf"(?:are|r|is)\s+{_YOU}\s+closed",
         rf"closed\s+on\s+(?:{_DAYS}|the\s+weekends?|weekends?|bank\s+holidays?)",
         rf"can\s+i\s+come\s+(?:in\s+)?(?:on\s+)?(?:a\s+)?(?:{_DAYS}|weekends?|evenings?|after\s+work|"

@@ -264,6 +264,12 @@ NOT_FACTS = [
     "can you call me back",
     "i want you to forget my phone number",
     "will you text my mobile number",
+    "do you open a fresh pack of needles for every client",
+    "i'd like to complain about my last appointment",
+    "is the gym open on bank holidays",
+    "what do they call u",
+    "the monday slot",
+    "pass me on to someone who works there",
 ]
 
 

@@ -22,7 +22,7 @@ from bot.settings import PROJECT_ROOT
 
 HOLDOUT = PROJECT_ROOT / "tests" / "faq_holdout.yml"
 # Aims of issue 15: top-1 0.95 and at most 2% wrong answers. The top-1 gate is set at what
-# the index reaches (0.900 with similarity alone; 0.916 with the ridge classifier blended
+# the index reaches (0.900 with similarity alone; 0.919 with the ridge classifier blended
 # in and the clinic-fact wordings), below the aim; see docs/benchmarks.md. Raise it when
 # the figure rises; never add hold-out questions to topics.
 MIN_TOP1 = 0.91
@@ -31,11 +31,11 @@ MAX_WRONG_ANSWERED = 0.02
 # with the first thresholds, 0.52 now) must not fall back.
 MIN_RIGHT_OUTRIGHT = 0.50
 # Aim: every clinic-fact question answered from the YAML. Not reached; the gates are what
-# the clinic-fact wordings (bot/knowledge/facts.py) and the CV-chosen thresholds reach: 28
-# of 36 directly (was 19), 33 of 36 directly or with one press of the fact's "Do you mean"
+# the clinic-fact wordings (bot/knowledge/facts.py) and the CV-chosen thresholds reach: 29
+# of 36 directly (was 19), 34 of 36 directly or with one press of the fact's "Do you mean"
 # button (was 32) (docs/benchmarks.md).
-MIN_FACTS_DIRECT = 0.77
-MIN_FACTS_REACHED = 0.91
+MIN_FACTS_DIRECT = 0.80
+MIN_FACTS_REACHED = 0.94
 
 KNOWLEDGE = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
 CLINIC = KNOWLEDGE.clinic
