@@ -13,7 +13,7 @@ from actions.common import ANSWERS
 from actions.front_desk import HANDOFFS, ActionEmergencyAdvice, ActionFrontDesk
 from actions.suitability import ActionCheckSuitability
 from bot.store.session import get_engine
-from tests.content import CLINIC, KNOWLEDGE, TREATMENTS, price
+from tests.content import CLINIC, KNOWLEDGE, TREATMENTS, answer_start, price
 from tests.rasa_harness import make_tracker, run
 
 
@@ -24,7 +24,7 @@ def condition(key: str, text: str) -> dict[str, Any]:
 def test_pain_question_gets_the_stored_answer_and_one_booking_offer():
     messages, events = run(ActionAnswerQuestion(), make_tracker("ask_pain", "does it hurt"))
 
-    assert "pinch" in messages[0]["text"]
+    assert answer_start("pain") in messages[0]["text"]
     assert "book a first session" in messages[1]["text"]
     assert [b["payload"] for b in messages[1]["buttons"]] == ["/affirm", "/deny"]
     assert SlotSet("booking_offered", True) in events
@@ -177,7 +177,7 @@ def test_assistant_recovers_by_itself_when_the_store_comes_back(store_url: str):
     back, _ = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
 
     assert "can't look that up right now" in down[0]["text"]
-    assert "pinch" in back[0]["text"]
+    assert answer_start("pain") in back[0]["text"]
 
 
 def test_postgres_connections_give_up_within_the_connect_timeout():

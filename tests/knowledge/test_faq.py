@@ -23,12 +23,12 @@ from bot.guard import neutralise_payload
 from bot.handoff import HandoffQueue
 from bot.knowledge import facts, retrieval
 from bot.knowledge.loader import load_knowledge, problems, read_knowledge_dir
-from bot.settings import PROJECT_ROOT
 from bot.store.models import Verdict
 from bot.store.queries import FaqEntry
 from tests.rasa_harness import make_tracker, run
+from tests.stores import KNOWLEDGE_DIR
 
-KNOWLEDGE = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
+KNOWLEDGE = read_knowledge_dir(KNOWLEDGE_DIR)
 TOPICS = {topic.key: topic for topic in KNOWLEDGE.topics}
 CLINIC = KNOWLEDGE.clinic
 LONDON = ZoneInfo(CLINIC.timezone)
