@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rasa_sdk.events import SlotSet
 
@@ -14,11 +13,7 @@ from actions.front_desk import HANDOFFS, ActionEmergencyAdvice, ActionFrontDesk
 from actions.suitability import ActionCheckSuitability
 from bot.store.session import get_engine
 from tests.content import CLINIC, KNOWLEDGE, TREATMENTS, answer_start, price
-from tests.rasa_harness import make_tracker, run
-
-
-def condition(key: str, text: str) -> dict[str, Any]:
-    return {"entity": "condition", "value": key, "start": 0, "end": len(text), "text": text}
+from tests.rasa_harness import condition_entity, make_tracker, run
 
 
 def test_pain_question_gets_the_stored_answer_and_one_booking_offer():
@@ -75,7 +70,7 @@ def test_answer_changes_when_staff_change_the_store(store_url: str):
 
 def test_warfarin_is_consult_first_never_a_blanket_yes():
     tracker = make_tracker(
-        "ask_suitability", "im on warfarin", [condition("anticoagulants", "warfarin")]
+        "ask_suitability", "im on warfarin", [condition_entity("anticoagulants", "warfarin")]
     )
 
     messages, _ = run(ActionCheckSuitability(), tracker)
@@ -89,7 +84,10 @@ def test_two_conditions_get_two_verdicts():
     tracker = make_tracker(
         "ask_suitability",
         "pregnant and had botox",
-        [condition("pregnancy", "pregnant"), condition("recent_botox_fillers", "botox")],
+        [
+            condition_entity("pregnancy", "pregnant"),
+            condition_entity("recent_botox_fillers", "botox"),
+        ],
     )
 
     messages, _ = run(ActionCheckSuitability(), tracker)
@@ -201,7 +199,7 @@ def ask_naming_a_condition(verdicts: set[str], intent: str, question: str):
     spec = next(c for c in KNOWLEDGE.conditions if c.verdict.value in verdicts)
     words = spec.synonyms[0]
     verdict, bookable = ANSWERS.suitability_verdict([spec.key])
-    tracker = make_tracker(intent, question.format(words), [condition(spec.key, words)])
+    tracker = make_tracker(intent, question.format(words), [condition_entity(spec.key, words)])
     return verdict, bookable, run(ActionAnswerQuestion(), tracker)
 
 

@@ -25,7 +25,7 @@ from bot.knowledge import facts, retrieval
 from bot.knowledge.loader import load_knowledge, problems, read_knowledge_dir
 from bot.store.models import Verdict
 from bot.store.queries import FaqEntry
-from tests.rasa_harness import make_tracker, run
+from tests.rasa_harness import condition_entity, make_tracker, run
 from tests.stores import KNOWLEDGE_DIR
 
 KNOWLEDGE = read_knowledge_dir(KNOWLEDGE_DIR)
@@ -303,7 +303,7 @@ def test_a_typed_payload_that_sets_anything_else_is_plain_text():
 
 def test_talk_to_the_practitioner_first_offers_a_call_not_booking():
     consult = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.CONSULT_FIRST][0]
-    entity = {"entity": "condition", "value": consult.key}
+    entity = condition_entity(consult.key)
     messages, events = run(
         ActionCheckSuitability(), tracker("ask_suitability", consult.synonyms[0], [entity])
     )
@@ -317,7 +317,7 @@ def test_an_ok_verdict_still_offers_booking():
     ok = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.OK]
     if not ok:
         pytest.skip("no condition with verdict ok in conditions.yml")
-    entity = {"entity": "condition", "value": ok[0].key}
+    entity = condition_entity(ok[0].key)
     messages, _ = run(
         ActionCheckSuitability(), tracker("ask_suitability", ok[0].synonyms[0], [entity])
     )
