@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ANSWERS, StoreAction, after_answer, in_thread
+from actions.common import ANSWERS, Dispatcher, Domain, Events, StoreAction, after_answer, in_thread
 from actions.suitability import condition_keys, offer_consultation
 from bot.answers import TOPIC_ENTITY
 
@@ -30,9 +26,7 @@ class ActionAnswerQuestion(StoreAction):
     def name(self) -> str:
         return "action_answer_question"
 
-    async def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name")
         reply = await in_thread(
@@ -63,9 +57,7 @@ class ActionOutOfScope(StoreAction):
     def name(self) -> str:
         return "action_out_of_scope"
 
-    async def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         message = tracker.latest_message
         confidence = (message.get("intent") or {}).get("confidence") or 0.0
         reply = await in_thread(ANSWERS.from_search, message.get("text") or "")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ANSWERS, StoreAction, after_answer, in_thread
+from actions import slots
+from actions.common import ANSWERS, Dispatcher, Domain, Events, StoreAction, after_answer, in_thread
 from bot.handoff import HandoffQueue, last_turns
 from bot.store.queries import KnowledgeNotLoaded
 from bot.store.session import StoreUnavailable
@@ -22,9 +19,7 @@ class ActionFrontDesk(StoreAction):
     def name(self) -> str:
         return "action_front_desk"
 
-    async def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         text = tracker.latest_message.get("text") or ""
         if await in_thread(ANSWERS.is_bot_question, text):
             # "Are you a bot?" gets the truth and the choice of a person, not a handoff.
@@ -37,7 +32,7 @@ class ActionFrontDesk(StoreAction):
             tracker.get_latest_input_channel() or "unknown",
             tracker.sender_id,
             last_turns(tracker.events),
-            tracker.get_slot("contact") or tracker.get_slot("booking_contact"),
+            tracker.get_slot(slots.CONTACT) or tracker.get_slot(slots.BOOKING_CONTACT),
         )
         dispatcher.utter_message(text=await in_thread(ANSWERS.front_desk))
         return []
@@ -49,9 +44,7 @@ class ActionEmergencyAdvice(Action):
     def name(self) -> str:
         return "action_emergency_advice"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         text = tracker.latest_message.get("text")
         dispatcher.utter_message(text=await in_thread(ANSWERS.emergency, text))
         return []
@@ -71,9 +64,7 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         try:
             reply = await in_thread(ANSWERS.from_search, tracker.latest_message.get("text") or "")
         except (StoreUnavailable, KnowledgeNotLoaded):

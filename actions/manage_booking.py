@@ -1,32 +1,35 @@
 """Cancelling or moving an existing booking: reference and contact must both match.
 
 One form, `manage_booking_form`, whose steps depend on what the client asked for
-(`required_slots`). It shares the time and slot-choice steps with the booking form.
+(`required_slots`). It shares the time and slot-choice steps with the booking form
+(actions/time_choice.py) and the form base (actions/forms.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 
-from actions.booking import (
-    BOOKINGS,
-    YES_NO,
-    AskAction,
-    TimeChoiceValidation,
+from actions import slots
+from actions.asking import AskAction, YesNoAskAction
+from actions.common import ANSWERS, BOOKINGS, Dispatcher, Domain, Events, in_thread
+from actions.forms import (
+    SlotValues,
     asked_for,
     clear_form_slots,
-    failed,
+    count_failure,
+    extract_yes_no,
     filled,
     latest_turn,
-    taken_meanwhile,
     validator,
+    yes_no_validator,
 )
-from actions.common import ANSWERS, in_thread
 from actions.reminders import manage_reminded, reminder_if_any
+from actions.time_choice import TimeChoiceValidation
 from bot.booking import messages
 from bot.booking.availability import Slot
 from bot.booking.guesses import ADDRESS_METADATA_KEY, Asker, TooManyGuesses
@@ -36,15 +39,16 @@ from bot.booking.reading import (
     find_reference,
     read_contact_answer,
     read_reference_answer,
-    read_yes_no_answer,
 )
-from bot.booking.service import BookingNotFound, SlotUnavailable
+from bot.booking.service import BookingNotFound, BookingRecord, SlotUnavailable
 
 # manage_action once the guess limit is reached: the form ends without asking more.
 LOCKED = "locked"
+# The key of FORM_FAILURES that counts wrong reference + contact pairs.
+NOT_FOUND = "not_found"
 
 
-def asker(tracker) -> Asker:
+def asker(tracker: Tracker) -> Asker:
     """Who checks a reference + contact pair (the channels put the address key in the
     metadata; clients cannot set metadata)."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
@@ -62,59 +66,65 @@ class ActionStartManageBooking(Action):
     def name(self) -> str:
         return "action_start_manage_booking"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         intent = tracker.get_intent_of_latest_message()
         action = "cancel" if intent == "cancel_booking" else "reschedule"
         # Just reminded of a booking ("move it" to the reminder): that one, no ref needed.
         reminded = await reminder_if_any(tracker)
         if reminded is not None:
             return manage_reminded(tracker, reminded, action)
-        return [*clear_form_slots(tracker), SlotSet("manage_action", action)]
+        return [*clear_form_slots(tracker), SlotSet(slots.MANAGE_ACTION, action)]
 
 
-class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
+class ValidateManageBookingForm(TimeChoiceValidation):
     def name(self) -> str:
         return "validate_manage_booking_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
-        if tracker.get_slot("manage_action") == LOCKED:
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: Dispatcher,
+        tracker: Tracker,
+        domain: Domain,
+    ) -> list[str]:
+        action = tracker.get_slot(slots.MANAGE_ACTION)
+        if action == LOCKED:
             return []  # the guess limit: nothing more to ask
-        if tracker.get_slot("manage_action") == "cancel":
-            return ["booking_ref", "booking_contact", "cancel_confirmed"]
-        return ["booking_ref", "booking_contact", "time_wish", "chosen_slot", "booking_confirmed"]
+        found = [slots.BOOKING_REF, slots.BOOKING_CONTACT]
+        if action == "cancel":
+            return [*found, slots.CANCEL_CONFIRMED]
+        return [*found, slots.TIME_WISH, slots.CHOSEN_SLOT, slots.BOOKING_CONFIRMED]
 
     # --- reading answers. Say it once: a reference, phone or email in any message of
     # this conversation fills its slot; nothing else is read unless it was asked for. ---
 
-    async def extract_booking_ref(self, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def extract_booking_ref(
+        self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain
+    ) -> SlotValues:
         turn = latest_turn(tracker)
-        if not asked_for(tracker, "booking_ref"):
+        if not asked_for(tracker, slots.BOOKING_REF):
             ref = find_reference(turn.text)
-            return {"booking_ref": ref} if ref and not tracker.get_slot("booking_ref") else {}
+            given = tracker.get_slot(slots.BOOKING_REF)
+            return {slots.BOOKING_REF: ref} if ref and not given else {}
         reading = read_reference_answer(turn)
         if reading.kind is Kind.UNCLEAR and await self._contact_in(turn.text):
             return {}  # the contact came first: keep it, ask for the reference again
-        return filled("booking_ref", reading)
+        return filled(slots.BOOKING_REF, reading)
 
-    async def extract_booking_contact(self, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def extract_booking_contact(
+        self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain
+    ) -> SlotValues:
         turn = latest_turn(tracker)
-        if not asked_for(tracker, "booking_contact"):
+        if not asked_for(tracker, slots.BOOKING_CONTACT):
             contact = await self._contact_in(turn.text)
-            if contact and not tracker.get_slot("booking_contact"):
-                return {"booking_contact": contact}
+            if contact and not tracker.get_slot(slots.BOOKING_CONTACT):
+                return {slots.BOOKING_CONTACT: contact}
             return {}
         region = (await in_thread(ANSWERS.clinic)).country
-        return filled("booking_contact", read_contact_answer(turn, region))
+        return filled(slots.BOOKING_CONTACT, read_contact_answer(turn, region))
 
-    async def extract_cancel_confirmed(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        if not asked_for(tracker, "cancel_confirmed"):
-            return {}
-        return filled("cancel_confirmed", read_yes_no_answer(latest_turn(tracker), "cancel"))
-
-    async def extract_booking_confirmed(self, dispatcher, tracker, domain) -> dict[str, Any]:
-        if not asked_for(tracker, "booking_confirmed"):
-            return {}
-        return filled("booking_confirmed", read_yes_no_answer(latest_turn(tracker), "move"))
+    extract_cancel_confirmed = extract_yes_no(slots.CANCEL_CONFIRMED, "cancel")
+    extract_booking_confirmed = extract_yes_no(slots.BOOKING_CONFIRMED, "move")
 
     async def _contact_in(self, text: str) -> str | None:
         region = (await in_thread(ANSWERS.clinic)).country
@@ -123,126 +133,107 @@ class ValidateManageBookingForm(TimeChoiceValidation, FormValidationAction):
     # --- validating ---
 
     @validator
-    async def validate_booking_ref(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_booking_ref(
+        self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: Domain
+    ) -> SlotValues:
         ref = find_reference(str(value or ""))
         if ref is None:
-            return await failed(
-                dispatcher,
-                tracker,
-                "booking_ref",
-                "That doesn't look like a booking reference - it looks like FA-7K3Q.",
-            )
-        contact = tracker.get_slot("booking_contact")
-        if contact and "booking_contact" not in tracker.slots_to_validate():
+            return await self.failed(dispatcher, tracker, slots.BOOKING_REF, messages.REF_REPROMPT)
+        contact = tracker.get_slot(slots.BOOKING_CONTACT)
+        if contact and slots.BOOKING_CONTACT not in tracker.slots_to_validate():
             return await self._find(dispatcher, tracker, ref, contact)  # given earlier
-        return {"booking_ref": ref}
+        return {slots.BOOKING_REF: ref}
 
     @validator
-    async def validate_booking_contact(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_booking_contact(
+        self, value: Any, dispatcher: Dispatcher, tracker: Tracker, domain: Domain
+    ) -> SlotValues:
         contact = await self._contact_in(str(value))
         if contact is None:
-            return await failed(
-                dispatcher,
-                tracker,
-                "booking_contact",
-                "That doesn't look like a phone number or an email address - could you "
-                "type the one you booked with?",
+            return await self.failed(
+                dispatcher, tracker, slots.BOOKING_CONTACT, messages.CONTACT_REPROMPT
             )
-        ref = tracker.get_slot("booking_ref")
+        ref = tracker.get_slot(slots.BOOKING_REF)
         if not ref:
-            return {"booking_contact": contact}  # said before the reference: kept for later
+            return {slots.BOOKING_CONTACT: contact}  # said before the reference: kept for later
         return await self._find(dispatcher, tracker, ref, contact)
 
-    async def _find(self, dispatcher, tracker, ref: str, contact: str) -> dict[str, Any]:
+    async def _find(
+        self, dispatcher: Dispatcher, tracker: Tracker, ref: str, contact: str
+    ) -> SlotValues:
+        forget = {slots.BOOKING_REF: None, slots.BOOKING_CONTACT: None}
         try:
             record = await in_thread(BOOKINGS.find, ref, contact, asker(tracker))
         except TooManyGuesses:
             # Stop checking: say so, give the phone; the attempt is kept for staff.
             phone = (await in_thread(ANSWERS.clinic)).phone
             dispatcher.utter_message(text=messages.too_many_guesses(phone))
-            return {"booking_ref": None, "booking_contact": None, "manage_action": LOCKED}
+            return {**forget, slots.MANAGE_ACTION: LOCKED}
         except BookingNotFound:
             # The same answer for a wrong ref and a wrong contact: nothing to probe with.
-            failures = dict(tracker.get_slot("form_failures") or {})
-            failures["not_found"] = failures.get("not_found", 0) + 1
+            misses, failures = count_failure(tracker, NOT_FOUND)
             phone = (await in_thread(ANSWERS.clinic)).phone
-            dispatcher.utter_message(text=messages.not_found(failures["not_found"], phone))
-            return {"booking_ref": None, "booking_contact": None, "form_failures": failures}
-        return {"booking_ref": ref, "booking_contact": contact, "managed_booking": record.as_json()}
+            dispatcher.utter_message(text=messages.not_found(misses, phone))
+            return {**forget, slots.FORM_FAILURES: failures}
+        return {
+            slots.BOOKING_REF: ref,
+            slots.BOOKING_CONTACT: contact,
+            slots.MANAGED_BOOKING: record.as_json(),
+        }
 
-    @validator
-    async def validate_cancel_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if not isinstance(value, bool):
-            return await failed(
-                dispatcher, tracker, "cancel_confirmed", messages.YES_NO_REPROMPT, YES_NO
-            )
-        if value is not True:
-            return {"cancel_confirmed": False}
-        try:
-            record = await in_thread(
-                BOOKINGS.cancel,
-                tracker.get_slot("booking_ref"),
-                tracker.get_slot("booking_contact"),
-                tracker.sender_id,
-            )
-        except BookingNotFound:
-            return {"cancel_confirmed": False}
-        return {"cancel_confirmed": True, "booking_result": record.as_json()}
+    @yes_no_validator()
+    async def validate_cancel_confirmed(
+        self, value: bool, dispatcher: Dispatcher, tracker: Tracker, domain: Domain
+    ) -> SlotValues:
+        return await self._change(tracker, slots.CANCEL_CONFIRMED, BOOKINGS.cancel)
 
-    @validator
+    @yes_no_validator()
     async def validate_booking_confirmed(
-        self, value, dispatcher, tracker, domain
-    ) -> dict[str, Any]:
-        if not isinstance(value, bool):
-            return await failed(
-                dispatcher, tracker, "booking_confirmed", messages.YES_NO_REPROMPT, YES_NO
-            )
-        if value is not True:
-            return {"booking_confirmed": False}
-        slot = Slot.from_dict(tracker.get_slot("chosen_slot"))
+        self, value: bool, dispatcher: Dispatcher, tracker: Tracker, domain: Domain
+    ) -> SlotValues:
+        slot = Slot.from_dict(tracker.get_slot(slots.CHOSEN_SLOT))
         try:
-            record = await in_thread(
-                BOOKINGS.reschedule,
-                tracker.get_slot("booking_ref"),
-                tracker.get_slot("booking_contact"),
-                slot,
-                tracker.sender_id,
-            )
+            return await self._change(tracker, slots.BOOKING_CONFIRMED, BOOKINGS.reschedule, slot)
         except SlotUnavailable:
-            return await taken_meanwhile(dispatcher, tracker, slot)
+            return await self.taken_meanwhile(dispatcher, tracker, slot)
+
+    async def _change(
+        self, tracker: Tracker, confirmed: str, change: Callable[..., BookingRecord], *args: Any
+    ) -> SlotValues:
+        """Cancel or move the booking found; its reference and contact are checked again."""
+        ref, contact = tracker.get_slot(slots.BOOKING_REF), tracker.get_slot(slots.BOOKING_CONTACT)
+        try:
+            record = await in_thread(change, ref, contact, *args, tracker.sender_id)
         except BookingNotFound:
-            return {"booking_confirmed": False}
-        return {"booking_confirmed": True, "booking_result": record.as_json()}
+            return {confirmed: False}
+        return {confirmed: True, slots.BOOKING_RESULT: record.as_json()}
 
 
-class ActionAskCancelConfirmed(AskAction):
-    slot = "cancel_confirmed"
+class ActionAskCancelConfirmed(YesNoAskAction):
+    slot = slots.CANCEL_CONFIRMED
 
-    async def question(self, tracker) -> str:
-        return f"Cancel your booking {messages.describe(tracker.get_slot('managed_booking'))}?"
-
-    def buttons(self, tracker) -> list[dict]:
-        return YES_NO
+    async def question(self, tracker: Tracker) -> str:
+        return messages.cancel_question(tracker.get_slot(slots.MANAGED_BOOKING))
 
 
 class ActionAskBookingRef(AskAction):
-    slot = "booking_ref"
+    slot = slots.BOOKING_REF
 
 
 class ActionAskBookingContact(AskAction):
-    slot = "booking_contact"
+    slot = slots.BOOKING_CONTACT
 
 
 class ActionManageBookingDone(Action):
     def name(self) -> str:
         return "action_manage_booking_done"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
-        result = tracker.get_slot("booking_result")
-        if tracker.get_slot("manage_action") == LOCKED:
+    async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
+        result = tracker.get_slot(slots.BOOKING_RESULT)
+        if tracker.get_slot(slots.MANAGE_ACTION) == LOCKED:
             return clear_form_slots(tracker)  # the guess-limit message was the answer
         if not result:
-            text = messages.kept(tracker.get_slot("managed_booking"))
+            text = messages.kept(tracker.get_slot(slots.MANAGED_BOOKING))
         elif result["status"] == "cancelled":
             text = messages.cancelled(result["ref"])
         else:

@@ -5,27 +5,21 @@ already identified (bot/booking/reminders.py says why the conversation is enough
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions.booking import clear_form_slots
-from actions.common import apologise_for_store, in_thread
+from actions import slots
+from actions.common import Events, apologise_for_store, in_thread
+from actions.forms import clear_form_slots
+from bot.booking import messages
 from bot.booking.reminders import RemindedBooking, reminded_booking, reminder_choice
 from bot.store.queries import KnowledgeNotLoaded
 from bot.store.session import StoreUnavailable
-
-# The reminder (outbox row id) this conversation has answered: answered once, not again.
-ANSWERED_SLOT = "reminder_answered"
-
-
-def _when(reminded: RemindedBooking) -> str:
-    start = reminded.start
-    return f"{start:%A} {start.day} {start:%B} at {start:%H:%M}"
 
 
 async def unanswered_reminder(tracker: Tracker) -> RemindedBooking | None:
     """The reminded booking of this conversation, unless its reminder was answered here."""
     reminded = await in_thread(reminded_booking, tracker.sender_id)
-    if reminded is None or tracker.get_slot(ANSWERED_SLOT) == str(reminded.reminder_id):
+    if reminded is None or tracker.get_slot(slots.REMINDER_ANSWERED) == str(reminded.reminder_id):
         return None
     return reminded
 
@@ -38,14 +32,14 @@ async def reminder_if_any(tracker: Tracker) -> RemindedBooking | None:
         return None
 
 
-def manage_reminded(tracker: Tracker, reminded: RemindedBooking, action: str) -> list[EventType]:
+def manage_reminded(tracker: Tracker, reminded: RemindedBooking, action: str) -> Events:
     """Slots that start manage_booking_form on the reminded booking (it validates them)."""
     return [
         *clear_form_slots(tracker),
-        SlotSet("manage_action", action),
-        SlotSet("booking_ref", reminded.ref),
-        SlotSet("booking_contact", reminded.contact),
-        SlotSet(ANSWERED_SLOT, str(reminded.reminder_id)),
+        SlotSet(slots.MANAGE_ACTION, action),
+        SlotSet(slots.BOOKING_REF, reminded.ref),
+        SlotSet(slots.BOOKING_CONTACT, reminded.contact),
+        SlotSet(slots.REMINDER_ANSWERED, str(reminded.reminder_id)),
     ]
 
 
@@ -55,7 +49,7 @@ class ActionReminderReply(Action):
     def name(self) -> str:
         return "action_reminder_reply"
 
-    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+    async def run(self, dispatcher, tracker, domain) -> Events:
         choice = reminder_choice((tracker.latest_message or {}).get("text"))
         reminded = None
         if choice is not None:
@@ -69,14 +63,10 @@ class ActionReminderReply(Action):
             return []
         if choice == "keep":
             dispatcher.utter_message(
-                text=f"Great, your booking {reminded.ref} stays as it is: {_when(reminded)} "
-                f"with {reminded.practitioner}. See you then!"
+                text=messages.reminder_kept(reminded.ref, reminded.start, reminded.practitioner)
             )
-            return [SlotSet(ANSWERED_SLOT, str(reminded.reminder_id))]
+            return [SlotSet(slots.REMINDER_ANSWERED, str(reminded.reminder_id))]
         if choice == "move":
-            dispatcher.utter_message(
-                text=f"Let's find a new time for your booking {reminded.ref} "
-                f"({_when(reminded)})."
-            )
+            dispatcher.utter_message(text=messages.reminder_move(reminded.ref, reminded.start))
         action = "reschedule" if choice == "move" else "cancel"
         return [*manage_reminded(tracker, reminded, action), FollowupAction("manage_booking_form")]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ANSWERS, StoreAction, after_answer, in_thread, offer_booking_once
+from actions.common import (
+    ANSWERS,
+    Dispatcher,
+    Domain,
+    Events,
+    StoreAction,
+    after_answer,
+    in_thread,
+    offer_booking_once,
+)
 
 CONDITION_ENTITY = "condition"
 
@@ -24,9 +29,7 @@ class ActionCheckSuitability(StoreAction):
     def name(self) -> str:
         return "action_check_suitability"
 
-    async def respond(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def respond(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         keys = condition_keys(tracker)
         if not keys:
             # "Can men have it?", "is there an age limit?": a FAQ topic, not a condition.
@@ -45,7 +48,7 @@ class ActionCheckSuitability(StoreAction):
         return await offer_booking_once(dispatcher, tracker)
 
 
-async def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def offer_consultation(dispatcher: Dispatcher, tracker: Tracker) -> Events:
     """After "talk to the practitioner first": a call with them, never a book-now button."""
     offer = await in_thread(ANSWERS.consultation_offer)
     dispatcher.utter_message(text=offer.text, buttons=offer.buttons)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import sys
 from typing import Any
 
@@ -77,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     from rasa_sdk.endpoint import create_argument_parser, create_ssl_context
     from rasa_sdk.plugin import plugin_manager
 
+    from bot.settings import get_settings
+
     args = create_argument_parser().parse_args(argv)
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     utils.configure_colored_logging(args.loglevel)
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
     # rasa-sdk reads its listen address from SANIC_HOST; ours defaults to loopback.
-    host = os.environ.get("SANIC_HOST", "127.0.0.1")
+    host = get_settings().action_server_host
     # rasa-sdk's own start-up line (same logger, same words: log readers look for it).
     protocol = "https" if ssl_context else "http"
     logging.getLogger("rasa_sdk.endpoint").info(

@@ -156,23 +156,28 @@ def notify_front_desk(session: Session, row: HandoffRequest) -> None:
         f"A client is waiting for the front desk (request {row.id}, {row.channel} chat). "
         f"Open the console to answer: {link}"
     )
-    if settings.front_desk_email:
-        outbox.enqueue(
-            session,
-            kind=outbox.HANDOFF_NOTIFY_EMAIL,
-            channel="email",
-            recipient=settings.front_desk_email,
-            body={"subject": f"A client is waiting (request {row.id})", "text": text},
-            dedupe_key=f"handoff:{row.id}:email",
-            handoff_id=row.id,
-        )
-    if settings.staff_telegram_chat_id:
-        outbox.enqueue(
-            session,
-            kind=outbox.HANDOFF_NOTIFY_TELEGRAM,
-            channel="telegram",
-            recipient=settings.staff_telegram_chat_id,
-            body={"text": text},
-            dedupe_key=f"handoff:{row.id}:telegram",
-            handoff_id=row.id,
-        )
+    notices = (
+        (
+            outbox.HANDOFF_NOTIFY_EMAIL,
+            "email",
+            settings.front_desk_email,
+            {"subject": f"A client is waiting (request {row.id})", "text": text},
+        ),
+        (
+            outbox.HANDOFF_NOTIFY_TELEGRAM,
+            "telegram",
+            settings.staff_telegram_chat_id,
+            {"text": text},
+        ),
+    )
+    for kind, channel, recipient, body in notices:
+        if recipient:  # that way of reaching the front desk is configured
+            outbox.enqueue(
+                session,
+                kind=kind,
+                channel=channel,
+                recipient=recipient,
+                body=body,
+                dedupe_key=f"handoff:{row.id}:{channel}",
+                handoff_id=row.id,
+            )

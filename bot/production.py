@@ -25,13 +25,14 @@ import os
 import secrets
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import yaml
 
-DEFAULT_ACTION_ENDPOINT = "http://127.0.0.1:5055/webhook"
+from bot.settings import DEFAULT_ACTION_ENDPOINT, PROJECT_ROOT, Settings, get_settings
+
 MIN_TOKEN_CHARS = 16
 
 
@@ -58,8 +59,6 @@ def write_local_endpoints(
     path: Path, action_url: str, token: str, template: Path | None = None
 ) -> Path:
     """endpoints.yml (for `make run`) with the action endpoint's URL and secret filled in."""
-    from bot.settings import PROJECT_ROOT
-
     source = template or PROJECT_ROOT / "endpoints.yml"
     content = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     if len(token) < MIN_TOKEN_CHARS:
@@ -96,9 +95,16 @@ class ProductionConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ProductionConfig:
-        env = os.environ if env is None else env
-        database_url = env.get("DATABASE_URL", "")
-        redis_url = env.get("REDIS_URL", "")
+        """From bot.settings (or from `env`, a mapping like the environment)."""
+        return cls.from_settings(get_settings() if env is None else Settings.from_env(dict(env)))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ProductionConfig:
+        # These endpoints are production mode's, whatever CLINIC_ENV says (so the tracker
+        # store defaults to the store's database, as in `tracker_store_url`).
+        settings = replace(settings, clinic_env="production")
+        database_url = "" if settings.uses_default_database else settings.database_url
+        redis_url = settings.redis_url
         missing = [
             name
             for name, value in (("DATABASE_URL", database_url), ("REDIS_URL", redis_url))
@@ -111,10 +117,10 @@ class ProductionConfig:
             )
         config = cls(
             database_url=database_url,
-            tracker_db_url=env.get("TRACKER_DB_URL") or database_url,
+            tracker_db_url=settings.tracker_store_url or "",  # set in production mode
             redis_url=redis_url,
-            action_endpoint_url=env.get("ACTION_ENDPOINT_URL") or DEFAULT_ACTION_ENDPOINT,
-            action_server_token=(env.get("ACTION_SERVER_TOKEN") or "").strip(),
+            action_endpoint_url=settings.action_endpoint_url,
+            action_server_token=settings.action_server_token,
         )
         for name, url in (
             ("DATABASE_URL", config.database_url),
@@ -196,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "local-endpoints":
             path = write_local_endpoints(
-                args.out, args.action_url, os.environ.get("ACTION_SERVER_TOKEN", "").strip()
+                args.out, args.action_url, get_settings().action_server_token
             )
         else:
             path = write_endpoints(args.out)

@@ -25,7 +25,6 @@ Installed by bot.nlu.components, which every Rasa process that loads our model i
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 from typing import Any
 
@@ -52,7 +51,9 @@ def install() -> bool:
     """Put the fast paths in front of Rasa's code; True if they are (now or already) in place."""
     import rasa
 
-    if os.environ.get("CLINIC_RASA_SPEEDUPS", "on").lower() in {"off", "0", "false", "no"}:
+    from bot.settings import get_settings
+
+    if not get_settings().rasa_speedups:
         return False
     if not rasa.__version__.startswith(SUPPORTED_RASA):
         logger.info("Rasa %s: left as it is", rasa.__version__)

@@ -9,6 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where Rasa calls the action server unless ACTION_ENDPOINT_URL says otherwise.
+DEFAULT_ACTION_ENDPOINT = "http://127.0.0.1:5055/webhook"
+# WhatsApp message templates (outside Twilio's 24-hour window): TWILIO_CONTENT_SID_<NAME>.
+TWILIO_CONTENT_SID_PREFIX = "TWILIO_CONTENT_SID_"
 
 
 def _default_database_url() -> str:
@@ -29,6 +33,10 @@ class Settings:
     emergency_number: str = "999"
     # MAX_MESSAGE_CHARS: longer messages get a polite answer and are not processed.
     max_message_chars: int = 1000
+    # FORM_RETRY_LIMIT: answers to one booking question not understood in a row before the
+    # assistant says what it expects, with an example and a person to ask (asked once,
+    # re-prompted once by default).
+    form_retry_limit: int = 2
     # RATE_LIMIT_PER_SENDER / RATE_LIMIT_PER_IP: messages per minute on public channels.
     rate_limit_per_sender: int = 30
     rate_limit_per_ip: int = 120
@@ -93,10 +101,52 @@ class Settings:
     guess_limit_per_conversation: int = 3
     guess_limit_per_source: int = 10
     guess_window_seconds: int = 3600
+    # --- production mode and the servers ---
+    # REDIS_URL: shared channel state, rate limits and widget pushes across Rasa instances
+    # (empty: each process keeps its own).
+    redis_url: str = ""
+    # TRACKER_DB_URL: Rasa's tracker store (conversations); see `tracker_store_url`.
+    tracker_db_url: str = field(default="", repr=False)
+    # ACTION_ENDPOINT_URL: where Rasa calls the action server in production mode.
+    action_endpoint_url: str = DEFAULT_ACTION_ENDPOINT
+    # SANIC_HOST: the action server's listen address (loopback by default).
+    action_server_host: str = "127.0.0.1"
+    # CLINIC_RASA_SPEEDUPS=off leaves Rasa's per-turn code as it is (bot/rasa_speedups.py).
+    rasa_speedups: bool = True
+    # --- channels (bot/channels/; credentials.yml keys may override them) ---
+    # WIDGET_ALLOWED_ORIGINS: the web pages (origins, comma-separated) the widget serves.
+    widget_allowed_origins: tuple[str, ...] = ()
+    # TELEGRAM_BOT_TOKEN / TELEGRAM_WEBHOOK_SECRET; TELEGRAM_PUBLIC_URL for set-webhook.
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_webhook_secret: str = field(default="", repr=False)
+    telegram_public_url: str = ""
+    # TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN / TWILIO_WHATSAPP_NUMBER / TWILIO_PUBLIC_URL;
+    # TWILIO_CONTENT_SID_<NAME>: template ids, as (lower-cased name, sid) pairs.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_whatsapp_number: str = ""
+    twilio_public_url: str = ""
+    twilio_content_sids: tuple[tuple[str, str], ...] = ()
 
     @property
     def production(self) -> bool:
         return self.clinic_env == "production"
+
+    @property
+    def uses_default_database(self) -> bool:
+        """Whether DATABASE_URL was left unset (the SQLite file under var/)."""
+        return self.database_url == _default_database_url()
+
+    @property
+    def tracker_store_url(self) -> str | None:
+        """Rasa's tracker store database, or None when conversations are not kept in SQL.
+
+        TRACKER_DB_URL; in production mode it defaults to DATABASE_URL (bot.production
+        configures Rasa's tracker store from this, `clinic privacy` deletes from it).
+        """
+        if self.tracker_db_url:
+            return self.tracker_db_url
+        return self.database_url if self.production else None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -110,6 +160,7 @@ class Settings:
             ),
             emergency_number=env.get("EMERGENCY_NUMBER") or defaults.emergency_number,
             max_message_chars=int(env.get("MAX_MESSAGE_CHARS") or defaults.max_message_chars),
+            form_retry_limit=int(env.get("FORM_RETRY_LIMIT") or defaults.form_retry_limit),
             rate_limit_per_sender=int(
                 env.get("RATE_LIMIT_PER_SENDER") or defaults.rate_limit_per_sender
             ),
@@ -141,9 +192,7 @@ class Settings:
             console_https=_flag(env.get("CONSOLE_HTTPS")),
             clinic_env=(env.get("CLINIC_ENV") or "").strip().lower(),
             max_body_bytes=int(env.get("MAX_BODY_BYTES") or defaults.max_body_bytes),
-            trusted_proxies=tuple(
-                item for item in re.split(r"[\s,]+", env.get("TRUSTED_PROXIES") or "") if item
-            ),
+            trusted_proxies=_items(env.get("TRUSTED_PROXIES")),
             rest_api_token=(env.get("REST_API_TOKEN") or "").strip(),
             action_server_token=(env.get("ACTION_SERVER_TOKEN") or "").strip(),
             replay_window_seconds=int(
@@ -158,7 +207,38 @@ class Settings:
             guess_window_seconds=int(
                 env.get("GUESS_WINDOW_SECONDS") or defaults.guess_window_seconds
             ),
+            redis_url=_text(env, "REDIS_URL"),
+            tracker_db_url=_text(env, "TRACKER_DB_URL"),
+            action_endpoint_url=_text(env, "ACTION_ENDPOINT_URL") or defaults.action_endpoint_url,
+            action_server_host=_text(env, "SANIC_HOST") or defaults.action_server_host,
+            rasa_speedups=(env.get("CLINIC_RASA_SPEEDUPS") or "on").strip().lower()
+            not in ("off", "0", "false", "no"),
+            widget_allowed_origins=_items(env.get("WIDGET_ALLOWED_ORIGINS")),
+            telegram_bot_token=_text(env, "TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_secret=_text(env, "TELEGRAM_WEBHOOK_SECRET"),
+            telegram_public_url=_text(env, "TELEGRAM_PUBLIC_URL"),
+            twilio_account_sid=_text(env, "TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=_text(env, "TWILIO_AUTH_TOKEN"),
+            twilio_whatsapp_number=_text(env, "TWILIO_WHATSAPP_NUMBER"),
+            twilio_public_url=_text(env, "TWILIO_PUBLIC_URL"),
+            twilio_content_sids=tuple(
+                sorted(
+                    (name.removeprefix(TWILIO_CONTENT_SID_PREFIX).lower(), value.strip())
+                    for name, value in env.items()
+                    if name.startswith(TWILIO_CONTENT_SID_PREFIX) and value.strip()
+                )
+            ),
         )
+
+
+def _text(env: dict[str, str], name: str) -> str:
+    """The variable without surrounding spaces; "" when unset."""
+    return (env.get(name) or "").strip()
+
+
+def _items(value: str | None) -> tuple[str, ...]:
+    """ "a, b c" -> ("a", "b", "c"): a list separated by commas and/or spaces."""
+    return tuple(item for item in re.split(r"[\s,]+", value or "") if item)
 
 
 def _flag(value: str | None) -> bool:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, or_, select
 
 from bot.booking.contact import ContactError, parse_contact
+from bot.booking.records import json_fields
 from bot.booking.refs import normalise_reference
 from bot.store.models import BookingLookupFailure
 from bot.store.session import session_scope
@@ -33,15 +34,6 @@ ADDRESS_METADATA_KEY = "client_address_key"
 
 class TooManyGuesses(Exception):
     """The limit is reached: do not check this pair; tell the client to call instead."""
-
-
-@dataclass(frozen=True)
-class Asker:
-    """Who is checking: the conversation and, when the channel knows it, the address key."""
-
-    channel: str
-    conversation: str
-    address_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,13 +47,16 @@ class Lockout:
     ref: str | None
 
     def as_json(self) -> dict:
-        return {
-            "id": self.id,
-            "created_at": self.created_at.isoformat(),
-            "channel": self.channel,
-            "sender_id": self.sender_id,
-            "ref": self.ref,
-        }
+        return json_fields(self)
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who is checking: the conversation and, when the channel knows it, the address key."""
+
+    channel: str
+    conversation: str
+    address_key: str | None = None
 
 
 def _secret() -> bytes:

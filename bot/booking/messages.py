@@ -1,4 +1,8 @@
-"""Texts of the booking conversation, built from records (pure functions)."""
+"""Texts of the booking conversation, built from records (pure functions).
+
+Every word the booking and managing actions (actions/booking.py, actions/manage_booking.py,
+actions/reminders.py) send to a client is here, with the buttons they show.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,8 @@ from datetime import datetime
 
 from bot.booking.availability import Slot
 from bot.booking.choice import slot_label
-from bot.booking.service import BookingRecord
-
-# Asked once, re-prompted once; the second miss in a row gets STUCK instead (no loops).
-STUCK_AFTER = 2
+from bot.booking.records import BookingRecord
+from bot.settings import get_settings
 
 # The form's questions (action_ask_<slot>).
 ASK = {
@@ -50,7 +52,24 @@ CANCELLED = "is cancelled. We hope to see you another time."
 MOVED = "Done: booking"
 OTHER_TIME = "No problem. What other day or time would suit you?"
 YES_NO_REPROMPT = "Sorry, I didn't catch that - please answer yes or no."
+REF_REPROMPT = "That doesn't look like a booking reference - it looks like FA-7K3Q."
+CONTACT_REPROMPT = (
+    "That doesn't look like a phone number or an email address - could you "
+    "type the one you booked with?"
+)
+CHECK_DETAILS_AGAIN = (
+    "Sorry, something in those details didn't look right. Let's check "
+    "your name and contact again."
+)
+TAKEN_MEANWHILE = "Sorry, that time was just booked by someone else."
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+CONSENT_BUTTONS = [{"title": "Yes, that's fine", "payload": "/affirm"}, YES_NO[1]]
+
+
+def when(start: datetime) -> str:
+    """'Friday 04 December at 10:00': how a booking's time is written in the conversation."""
+    return f"{start:%A %d %B at %H:%M}"
 
 
 def offer_text(slots: list[Slot], matches_wish: bool, wish_description: str | None) -> str:
@@ -74,7 +93,7 @@ def summary(name: str, contact: str, slot: Slot, duration_minutes: int, price: s
     return (
         f"{SUMMARY_TITLE}\n"
         f"- First session ({duration_minutes} min, {price}) with {slot.practitioner_name}\n"
-        f"- {slot.start:%A %d %B at %H:%M}\n"
+        f"- {when(slot.start)}\n"
         f"- Name: {name}\n"
         f"- Contact: {contact}\n"
         "Shall I book it?"
@@ -84,7 +103,7 @@ def summary(name: str, contact: str, slot: Slot, duration_minutes: int, price: s
 def confirmation(record: BookingRecord, address: str, first_visit: str | None) -> str:
     lines = [
         f"{BOOKED} {record.ref}.",
-        f"{record.start:%A %d %B at %H:%M} with {record.practitioner}, at {address}.",
+        f"{when(record.start)} with {record.practitioner}, at {address}.",
     ]
     if first_visit:
         lines.append(first_visit.strip())
@@ -135,8 +154,7 @@ def describe(booking: dict | None) -> str:
     """'FA-7K3Q on Friday 04 December at 10:00' for a booking found by the managing form."""
     if not booking:
         return ""
-    start = datetime.fromisoformat(booking["start"])
-    return f"{booking['ref']} on {start:%A %d %B at %H:%M}"
+    return f"{booking['ref']} on {when(datetime.fromisoformat(booking['start']))}"
 
 
 def kept(booking: dict | None) -> str:
@@ -160,7 +178,7 @@ def cancelled(ref: str) -> str:
 
 
 def moved(ref: str, start: datetime, practitioner: str) -> str:
-    return f"{MOVED} {ref} is now on {start:%A %d %B at %H:%M} with {practitioner}."
+    return f"{MOVED} {ref} is now on {when(start)} with {practitioner}."
 
 
 def pick_reprompt(count: int) -> str:
@@ -177,11 +195,41 @@ def back_to_it(question: str) -> str:
 NOT_FOUND = "I couldn't find a booking with that reference and contact. Please check both."
 
 
-def not_found(times: int, phone: str | None) -> str:
-    """A wrong reference/contact pair (the same words for either); a person from the second."""
-    if times >= STUCK_AFTER and phone:
+def not_found(times: int, phone: str | None, retry_limit: int | None = None) -> str:
+    """A wrong reference/contact pair (the same words for either); a person once the misses
+    reach the retry limit (FORM_RETRY_LIMIT unless given)."""
+    limit = get_settings().form_retry_limit if retry_limit is None else retry_limit
+    if times >= limit and phone:
         return (
             f"{NOT_FOUND} If you can't find them, call the front desk on {phone} or ask "
             "for a person."
         )
     return NOT_FOUND
+
+
+def move_summary(ref: str, slot: Slot) -> str:
+    """The question before moving a booking (the managing form's booking_confirmed)."""
+    return f"Move your booking {ref} to {when(slot.start)} with {slot.practitioner_name}?"
+
+
+def cancel_question(booking: dict | None) -> str:
+    return f"Cancel your booking {describe(booking)}?"
+
+
+# --- answers to a reminder (actions/reminders.py) ---
+
+
+def reminded_when(start: datetime) -> str:
+    """'Friday 4 December at 10:00', as the reminder itself wrote it (bot/outbox/bookings.py)."""
+    return f"{start:%A} {start.day} {start:%B} at {start:%H:%M}"
+
+
+def reminder_kept(ref: str, start: datetime, practitioner: str) -> str:
+    return (
+        f"Great, your booking {ref} stays as it is: {reminded_when(start)} "
+        f"with {practitioner}. See you then!"
+    )
+
+
+def reminder_move(ref: str, start: datetime) -> str:
+    return f"Let's find a new time for your booking {ref} ({reminded_when(start)})."

@@ -8,7 +8,6 @@ case friendly.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -17,21 +16,36 @@ from sqlalchemy.orm import Session
 
 from bot.booking import availability
 from bot.booking.availability import Slot
-from bot.booking.contact import (
-    Contact,
-    ContactError,
-    clean_name,
-    parse_contact,
-    parse_email,
-    parse_phone,
-)
+from bot.booking.contact import ContactError, parse_contact
 from bot.booking.guesses import Asker, GuessLimiter, TooManyGuesses
+from bot.booking.records import (
+    BookingNotFound,
+    BookingRecord,
+    BookingRequest,
+    ConsentRequired,
+    InvalidBookingRequest,
+    SlotUnavailable,
+    Suggestion,
+)
 from bot.booking.refs import new_reference, normalise_reference
+from bot.booking.requests import validated
 from bot.outbox.bookings import plan_booking_messages
 from bot.settings import get_settings
 from bot.store.models import Booking, BookingStatus, ClinicInfo, Treatment
 from bot.store.queries import KnowledgeNotLoaded
 from bot.store.session import session_scope
+
+# The records and errors live in bot.booking.records; importers of this module keep working.
+__all__ = [
+    "BookingNotFound",
+    "BookingRecord",
+    "BookingRequest",
+    "BookingService",
+    "ConsentRequired",
+    "InvalidBookingRequest",
+    "SlotUnavailable",
+    "Suggestion",
+]
 
 SEARCH_AHEAD = timedelta(days=21)  # how far past a wish we look when it has nothing free
 _REF_ATTEMPTS = 5
@@ -41,99 +55,8 @@ _REF_ATTEMPTS = 5
 OnSaved = Callable[[Session, Booking], None]
 
 
-class ConsentRequired(ValueError):
-    """Contact details may only be stored with the client's consent."""
-
-
-class SlotUnavailable(Exception):
-    """The slot was taken (or is no longer bookable) by the time we tried to book it."""
-
-
-class BookingNotFound(LookupError):
-    """No booking matches (the same answer whether the ref or the contact was wrong)."""
-
-
-class InvalidBookingRequest(ValueError):
-    """A name, contact or id that the form would never have accepted (e.g. a forged slot)."""
-
-
-MAX_SENDER_ID_CHARS = 255
-
-
-@dataclass(frozen=True)
-class BookingRequest:
-    name: str
-    contact: Contact
-    slot: Slot
-    consent: bool
-    channel: str
-    sender_id: str | None = None
-
-
-@dataclass(frozen=True)
-class BookingRecord:
-    """A booking as the assistant and the staff CLI show it (the `--json` fields)."""
-
-    ref: str
-    name: str | None
-    phone: str | None
-    email: str | None
-    practitioner: str
-    start: datetime
-    end: datetime
-    status: str
-    channel: str
-    created_at: datetime
-
-    @classmethod
-    def from_json(cls, data: dict) -> BookingRecord:
-        return cls(
-            **{
-                **data,
-                "start": datetime.fromisoformat(data["start"]),
-                "end": datetime.fromisoformat(data["end"]),
-                "created_at": datetime.fromisoformat(data["created_at"]),
-            }
-        )
-
-    def as_json(self) -> dict[str, str | None]:
-        return {
-            "ref": self.ref,
-            "name": self.name,
-            "phone": self.phone,
-            "email": self.email,
-            "practitioner": self.practitioner,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "status": self.status,
-            "channel": self.channel,
-            "created_at": self.created_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    slots: list[Slot]
-    matches_wish: bool  # False: nothing free in the wished window, these are the next ones
-
-
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _record(booking: Booking, tz) -> BookingRecord:
-    return BookingRecord(
-        ref=booking.ref,
-        name=booking.client_name,
-        phone=booking.phone,
-        email=booking.email,
-        practitioner=booking.practitioner.name,
-        start=booking.starts_at.astimezone(tz),
-        end=booking.ends_at.astimezone(tz),
-        status=booking.status.value,
-        channel=booking.channel,
-        created_at=booking.created_at,
-    )
 
 
 def _contact_matches(booking: Booking, contact_text: str, region: str) -> bool:
@@ -228,7 +151,7 @@ class BookingService:
                 query = query.where(
                     Booking.starts_at >= start, Booking.starts_at < start + timedelta(days=1)
                 )
-            return [_record(b, tz) for b in session.execute(query).scalars()]
+            return [BookingRecord.of(b, tz) for b in session.execute(query).scalars()]
 
     def find(self, ref_text: str, contact_text: str, asker: Asker | None = None) -> BookingRecord:
         """The client's own confirmed booking: reference and contact must both match.
@@ -243,7 +166,7 @@ class BookingService:
         try:
             with self._session() as session:
                 booking = self._owned_booking(session, ref_text, contact_text)
-                return _record(booking, availability.clinic_timezone(session))
+                return BookingRecord.of(booking, availability.clinic_timezone(session))
         except BookingNotFound:
             if asker is not None and self.guesses.failed(asker, ref_text, contact_text, region):
                 raise TooManyGuesses("too many wrong reference and contact pairs") from None
@@ -255,7 +178,7 @@ class BookingService:
         """Save a booking in one transaction, or raise SlotUnavailable / ConsentRequired."""
         if not request.consent:
             raise ConsentRequired("the client has not agreed to us keeping their contact details")
-        request = self._validated(request)
+        request = validated(request, self.region)
         for _ in range(_REF_ATTEMPTS):
             try:
                 with self._session() as session:
@@ -265,7 +188,7 @@ class BookingService:
                     self._plan_messages(session, booking, "booked", request.sender_id)
                     if on_saved:
                         on_saved(session, booking)
-                    return _record(booking, availability.clinic_timezone(session))
+                    return BookingRecord.of(booking, availability.clinic_timezone(session))
             except IntegrityError:
                 if self._slot_taken(request.slot):
                     raise SlotUnavailable("the slot was booked by someone else") from None
@@ -281,7 +204,7 @@ class BookingService:
             self._mark_cancelled(booking)
             session.flush()
             self._plan_messages(session, booking, "cancelled", by_sender)
-            return _record(booking, availability.clinic_timezone(session))
+            return BookingRecord.of(booking, availability.clinic_timezone(session))
 
     def cancel_by_staff(self, ref_text: str, on_saved: OnSaved | None = None) -> BookingRecord:
         """Front-desk cancellation: no contact check (staff are trusted)."""
@@ -297,7 +220,7 @@ class BookingService:
             self._plan_messages(session, booking, "cancelled", None)
             if on_saved:
                 on_saved(session, booking)
-            return _record(booking, availability.clinic_timezone(session))
+            return BookingRecord.of(booking, availability.clinic_timezone(session))
 
     def reschedule_by_staff(
         self, ref_text: str, slot: Slot, on_saved: OnSaved | None = None
@@ -320,7 +243,7 @@ class BookingService:
                 if on_saved:
                     on_saved(session, booking)
                 session.refresh(booking)
-                return _record(booking, availability.clinic_timezone(session))
+                return BookingRecord.of(booking, availability.clinic_timezone(session))
         except IntegrityError:
             raise SlotUnavailable("the slot was booked by someone else") from None
 
@@ -335,49 +258,11 @@ class BookingService:
                 session.flush()
                 self._plan_messages(session, booking, "moved", by_sender)
                 session.refresh(booking)
-                return _record(booking, availability.clinic_timezone(session))
+                return BookingRecord.of(booking, availability.clinic_timezone(session))
         except IntegrityError:
             raise SlotUnavailable("the slot was booked by someone else") from None
 
     # --- helpers -------------------------------------------------------------------
-
-    def _validated(self, request: BookingRequest) -> BookingRequest:
-        """The request as the store may keep it, or InvalidBookingRequest.
-
-        The form validates each answer, but what reaches this method comes from slots,
-        which a forged tracker (or any future caller) can fill with anything: the name
-        must be plain text within the limit, the contact a valid phone number (E.164) or
-        email address, the ids plain and short. Checked here so every writer is covered.
-        """
-        try:
-            name = clean_name(request.name if isinstance(request.name, str) else "")
-            contact = request.contact
-            phone = parse_phone(contact.phone, self.region()) if contact.phone else None
-            email = parse_email(contact.email) if contact.email else None
-        except ContactError:
-            raise InvalidBookingRequest("the name or contact is not valid") from None
-        if not (phone or email):
-            raise InvalidBookingRequest("a phone number or an email address is needed")
-        if phone and contact.phone != phone:
-            raise InvalidBookingRequest("the phone number is not in E.164 form")
-        channel = request.channel if isinstance(request.channel, str) else ""
-        sender = request.sender_id
-        if not channel or len(channel) > 32 or not channel.isprintable():
-            raise InvalidBookingRequest("the channel name is not valid")
-        if sender is not None and (
-            not isinstance(sender, str)
-            or len(sender) > MAX_SENDER_ID_CHARS
-            or not sender.isprintable()
-        ):
-            raise InvalidBookingRequest("the conversation id is not valid")
-        return BookingRequest(
-            name=name,
-            contact=Contact(phone=phone, email=email),
-            slot=request.slot,
-            consent=request.consent,
-            channel=channel,
-            sender_id=sender,
-        )
 
     def _owned_booking(self, session: Session, ref_text: str, contact_text: str) -> Booking:
         ref = normalise_reference(ref_text or "")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from collections import OrderedDict
@@ -42,7 +41,8 @@ class ConfiguredFromEnv:
     """`from_credentials` for a channel whose settings come from the environment.
 
     Missing settings turn the channel off with a log line instead of stopping Rasa.
-    `settings_class.from_env(overrides=...)` raises NotConfigured when something is missing.
+    `settings_class.from_settings(overrides=...)` raises NotConfigured when something is
+    missing.
     """
 
     settings_class: ClassVar[Any]
@@ -51,7 +51,7 @@ class ConfiguredFromEnv:
     def from_credentials(cls: Any, credentials: dict[str, Any] | None) -> Any:
         # cls: Any - a mixin; name() and the one-argument constructor are the channel's.
         try:
-            settings = cls.settings_class.from_env(overrides=credentials or {})
+            settings = cls.settings_class.from_settings(overrides=credentials or {})
         except NotConfigured as error:
             logging.getLogger(cls.__module__).info("%s: channel off: %s", cls.name(), error)
             return cls(None)
@@ -59,24 +59,24 @@ class ConfiguredFromEnv:
 
 
 def read_env(
-    channel: str, names: Iterable[str], env: Mapping[str, str], overrides: Mapping[str, object]
+    channel: str, values: Mapping[str, str], overrides: Mapping[str, object]
 ) -> dict[str, str]:
-    """Each variable from `overrides` (keys in lower case, from credentials.yml) or else `env`.
+    """Each setting (variable name -> value from bot.settings), unless `overrides` (keys in
+    lower case, from credentials.yml) has it.
 
     Raises NotConfigured naming every variable that is missing or empty.
     """
-    values: dict[str, str] = {}
+    chosen: dict[str, str] = {}
     missing = []
-    for name in names:
-        value = overrides.get(name.lower()) or env.get(name) or ""
-        value = str(value).strip()
+    for name, setting in values.items():
+        value = str(overrides.get(name.lower()) or setting or "").strip()
         if value:
-            values[name] = value
+            chosen[name] = value
         else:
             missing.append(name)
     if missing:
         raise NotConfigured(channel, missing)
-    return values
+    return chosen
 
 
 def public_webhook_url(base: str, path: str) -> str:
@@ -222,7 +222,9 @@ class RedisStore(Generic[_V]):
 
 def redis_client(url: str | None = None):
     """A Redis client for REDIS_URL (production mode), or None when it is not set."""
-    url = url or os.environ.get("REDIS_URL")
+    from bot.settings import get_settings
+
+    url = url or get_settings().redis_url
     if not url:
         return None
     import redis

@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ from bot.channels import (
     split_text,
 )
 from bot.guard import MessageGuard
+from bot.settings import Settings, get_settings
 from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
@@ -84,17 +84,22 @@ class TelegramSettings:
     public_url: str | None = None
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+    def from_settings(
+        cls, settings: Settings | None = None, overrides: Mapping[str, Any] | None = None
     ) -> TelegramSettings:
-        """Settings from the environment; `overrides` (credentials.yml keys) win.
+        """The channel's part of bot.settings; `overrides` (credentials.yml keys) win.
 
         Raises NotConfigured naming what is missing or malformed.
         """
-        env = os.environ if env is None else env
+        settings = settings or get_settings()
         overrides = overrides or {}
         values = read_env(
-            "Telegram", ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"), env, overrides
+            "Telegram",
+            {
+                "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token,
+                "TELEGRAM_WEBHOOK_SECRET": settings.telegram_webhook_secret,
+            },
+            overrides,
         )
         secret = values["TELEGRAM_WEBHOOK_SECRET"]
         if not _SECRET.match(secret):
@@ -105,7 +110,7 @@ class TelegramSettings:
             )
         public_url = (
             str(overrides.get("telegram_public_url") or "").strip()
-            or (env.get("TELEGRAM_PUBLIC_URL") or "").strip()
+            or settings.telegram_public_url
         )
         return cls(values["TELEGRAM_BOT_TOKEN"], secret, public_url or None)
 
@@ -350,8 +355,6 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
         )
         # Telegram re-sends an update it got no 2xx for, and a replayed request must not
         # count twice: each update_id is handled once (SET NX in Redis in production).
-        from bot.settings import get_settings
-
         self._seen_updates = ReplayGuard(
             "telegram-updates", get_settings().replay_window_seconds
         )

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ from bot.channels import (
     split_text,
 )
 from bot.guard import MessageGuard
+from bot.settings import Settings, get_settings
 from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
@@ -62,12 +62,6 @@ logger = logging.getLogger(__name__)
 _twilio_http_logger = logging.getLogger(f"{__name__}.twilio_http")
 _twilio_http_logger.setLevel(logging.WARNING)
 
-ENV_VARS = (
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_WHATSAPP_NUMBER",
-    "TWILIO_PUBLIC_URL",
-)
 # Twilio refuses bodies over 1,600 characters; stay a little under.
 MAX_BODY_CHARS = 1500
 SEND_TIMEOUT_SECONDS = 10.0
@@ -91,12 +85,22 @@ class WhatsAppSettings:
     public_url: str
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+    def from_settings(
+        cls, settings: Settings | None = None, overrides: Mapping[str, Any] | None = None
     ) -> WhatsAppSettings:
-        """Settings from the environment; `overrides` (credentials.yml keys such as
-        `public_url`) win. Raises NotConfigured naming what is missing."""
-        values = read_env("WhatsApp", ENV_VARS, os.environ if env is None else env, overrides or {})
+        """The channel's part of bot.settings; `overrides` (credentials.yml keys such as
+        `twilio_public_url`) win. Raises NotConfigured naming what is missing."""
+        settings = settings or get_settings()
+        values = read_env(
+            "WhatsApp",
+            {
+                "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+                "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+                "TWILIO_WHATSAPP_NUMBER": settings.twilio_whatsapp_number,
+                "TWILIO_PUBLIC_URL": settings.twilio_public_url,
+            },
+            overrides or {},
+        )
         public_url = values["TWILIO_PUBLIC_URL"]
         if not public_url.startswith(("https://", "http://")):
             raise NotConfigured("WhatsApp", ["TWILIO_PUBLIC_URL"], "it must start with https://")
@@ -272,8 +276,6 @@ class WhatsAppInput(ConfiguredFromEnv, InputChannel):
         replays: ReplayGuard | None = None,
     ) -> None:
         """`settings` None: the channel is off. `http_client`: Twilio's transport (tests)."""
-        from bot.settings import get_settings
-
         self.settings = settings
         # A signed request replayed (same MessageSid) is answered 200 and not handled again.
         self.replays = replays or ReplayGuard(

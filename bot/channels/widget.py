@@ -35,7 +35,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -54,6 +53,7 @@ from bot.booking.guesses import ADDRESS_METADATA_KEY, address_key
 from bot.channels import TrustedProxies, conversation_id, limit_request_bodies, platform_id
 from bot.channels import widget_push as push
 from bot.guard import MessageGuard
+from bot.settings import Settings, get_settings
 from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
@@ -100,11 +100,10 @@ def parse_origins(value: str | Iterable[str] | None) -> list[str]:
 
 
 def allowed_origins(
-    credentials: dict[str, Any] | None, env: dict[str, str] | None = None
+    credentials: dict[str, Any] | None, settings: Settings | None = None
 ) -> list[str]:
     """WIDGET_ALLOWED_ORIGINS if set, else credentials.yml's list, else localhost:5005."""
-    env = dict(os.environ if env is None else env)
-    origins = parse_origins(env.get(ALLOWED_ORIGINS_ENV))
+    origins = parse_origins((settings or get_settings()).widget_allowed_origins)
     if not origins:
         origins = parse_origins((credentials or {}).get("cors_allowed_origins"))
     return origins or list(DEFAULT_ALLOWED_ORIGINS)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from typing import Any
 
 from sanic import Blueprint, response
@@ -33,7 +32,9 @@ MAX_TEXT_CHARS = 4000
 
 def redis_client_manager():
     """socket.io's Redis manager when REDIS_URL is set (several Rasa instances), else None."""
-    url = (os.environ.get("REDIS_URL") or "").strip()
+    from bot.settings import get_settings
+
+    url = get_settings().redis_url
     if not url:
         return None
     import socketio

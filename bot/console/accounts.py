@@ -7,7 +7,6 @@ Lockout counts live in the store, so they hold across console processes and rest
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,8 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
 from bot.console import audit
-from bot.store.models import StaffAccount, utc_now
-from bot.store.session import session_scope
+from bot.store.models import StaffAccount
+from bot.store.session import StoreClient
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -83,16 +82,7 @@ def check_password(password: str) -> str:
     return password
 
 
-class StaffAccounts:
-    def __init__(
-        self, database_url: str | None = None, clock: Callable[[], datetime] = utc_now
-    ) -> None:
-        self.database_url = database_url
-        self.clock = clock
-
-    def _session(self):
-        return session_scope(self.database_url)
-
+class StaffAccounts(StoreClient):
     def _get(self, session, name: str) -> StaffAccount:
         row = session.execute(
             select(StaffAccount).where(StaffAccount.name == name)

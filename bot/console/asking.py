@@ -58,10 +58,10 @@ async def ask(question: str, model_path: Path, database_url: str | None = None) 
     """What the assistant would answer (loads the model once per process: slow the first time)."""
     from starlette.concurrency import run_in_threadpool
 
-    from bot.cli import _quiet_warnings, load_agent
+    from bot.cli import load_agent, quiet_warnings
 
     agent = await run_in_threadpool(load_agent, str(model_path))
-    with _quiet_warnings():
+    with quiet_warnings():
         result = await agent.parse_message(question)
     return await run_in_threadpool(parse_result_answer, result, database_url)
 

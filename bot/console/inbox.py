@@ -13,16 +13,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.console import audit
 from bot.store.models import (
     ConversationTakeover,
     HandoffMessage,
     HandoffRequest,
     HandoffStatus,
-    utc_now,
 )
-from bot.store.session import session_scope
+from bot.store.session import StoreClient
 
 # Channels the outbox can write to; anything else (rest) means "call or email this client".
 PUSHABLE_CHANNELS = ("widget", "whatsapp", "telegram")
@@ -38,16 +39,9 @@ class InboxError(ValueError):
 
 
 @dataclass(frozen=True)
-class Line:
-    id: int  # 0 for the lines copied into the request when it was opened
-    author: str  # client | assistant | staff | note
-    text: str
-    at: datetime | None = None
-    staff_name: str | None = None
-
-
-@dataclass(frozen=True)
 class Request:
+    """A handoff request as the inbox shows it, with its conversation so far."""
+
     id: int
     channel: str
     contact: str | None
@@ -74,6 +68,17 @@ class Request:
         return max((line.id for line in self.lines), default=0)
 
 
+@dataclass(frozen=True)
+class Line:
+    """One line of a request's conversation."""
+
+    id: int  # 0 for the lines copied into the request when it was opened
+    author: str  # client | assistant | staff | note
+    text: str
+    at: datetime | None = None
+    staff_name: str | None = None
+
+
 def _lines(row: HandoffRequest, messages: list[HandoffMessage]) -> list[Line]:
     opening = [
         Line(0, "client" if item.get("from") == "client" else "assistant", item.get("text", ""))
@@ -84,16 +89,7 @@ def _lines(row: HandoffRequest, messages: list[HandoffMessage]) -> list[Line]:
     return opening + later
 
 
-class Inbox:
-    def __init__(
-        self, database_url: str | None = None, clock: Callable[[], datetime] = utc_now
-    ) -> None:
-        self.database_url = database_url
-        self.clock = clock
-
-    def _session(self):
-        return session_scope(self.database_url)
-
+class Inbox(StoreClient):
     def _request(self, session, row: HandoffRequest, with_lines: bool = True) -> Request:
         takeover = session.execute(
             select(ConversationTakeover.staff_name).where(
@@ -164,51 +160,43 @@ class Inbox:
 
     def take(self, handoff_id: int, staff_name: str) -> Request:
         """Staff own the conversation from now on: the assistant stays silent in it."""
+
+        def take_over(session: Session, row: HandoffRequest) -> None:
+            if row.status is not HandoffStatus.OPEN:
+                raise InboxError("This request is closed.")
+            owner = session.execute(
+                select(ConversationTakeover).where(
+                    ConversationTakeover.channel == row.channel,
+                    ConversationTakeover.sender_id == row.sender_id,
+                )
+            ).scalar_one_or_none()
+            if owner is not None:
+                raise InboxError(f"{owner.staff_name} has taken this conversation already.")
+            session.add(
+                ConversationTakeover(
+                    channel=row.channel,
+                    sender_id=row.sender_id,
+                    handoff_id=row.id,
+                    staff_name=staff_name,
+                    taken_at=self.clock(),
+                )
+            )
+            self._note(session, row, staff_name, "took the conversation")
+
         try:
-            with self._session() as session:
-                row = self._row(session, handoff_id)
-                if row.status is not HandoffStatus.OPEN:
-                    raise InboxError("This request is closed.")
-                owner = session.execute(
-                    select(ConversationTakeover).where(
-                        ConversationTakeover.channel == row.channel,
-                        ConversationTakeover.sender_id == row.sender_id,
-                    )
-                ).scalar_one_or_none()
-                if owner is not None:
-                    raise InboxError(f"{owner.staff_name} has taken this conversation already.")
-                session.add(
-                    ConversationTakeover(
-                        channel=row.channel,
-                        sender_id=row.sender_id,
-                        handoff_id=row.id,
-                        staff_name=staff_name,
-                        taken_at=self.clock(),
-                    )
-                )
-                session.add(
-                    HandoffMessage(
-                        handoff_id=row.id, author="note", staff_name=staff_name,
-                        text=f"{staff_name} took the conversation.", at=self.clock(),
-                    )
-                )
-                audit.record(session, staff_name, "handoff_taken", f"handoff {row.id}")
-                session.flush()
-                return self._request(session, row)
+            return self._change(handoff_id, staff_name, "handoff_taken", take_over)
         except IntegrityError:  # another member of staff took it at the same moment
             raise InboxError("Someone else has just taken this conversation.") from None
 
     def reply(self, handoff_id: int, staff_name: str, text: str) -> Request:
         """Queue a reply to the client in their channel (delivered by the outbox sender)."""
-        from bot import outbox
-
         text = (text or "").strip()
         if not text:
             raise InboxError("The reply is empty.")
         if len(text) > MAX_REPLY_CHARS:
             raise InboxError(f"Please keep a reply under {MAX_REPLY_CHARS} characters.")
-        with self._session() as session:
-            row = self._row(session, handoff_id)
+
+        def send_reply(session: Session, row: HandoffRequest) -> None:
             if row.channel not in PUSHABLE_CHANNELS:
                 raise InboxError(
                     "This client wrote through a channel we cannot write to: "
@@ -226,69 +214,80 @@ class Inbox:
                 at=self.clock(),
             )
             session.add(message)
-            session.flush()
-            outbox.enqueue(
-                session,
-                kind="staff_reply",
-                channel=row.channel,
-                recipient=row.sender_id,
-                body={"text": text},
-                dedupe_key=f"staff_reply:{message.id}",
-                handoff_id=row.id,
-            )
-            audit.record(session, staff_name, "handoff_reply", f"handoff {row.id}")
-            return self._request(session, row)
+            session.flush()  # the message's id makes the outbox row's dedupe key
+            _send_to_client(session, row, text, dedupe_key=f"staff_reply:{message.id}")
+
+        return self._change(handoff_id, staff_name, "handoff_reply", send_reply)
 
     def hand_back(self, handoff_id: int, staff_name: str) -> Request:
         """Give the conversation back to the assistant and close the request."""
-        from bot import outbox
 
-        with self._session() as session:
-            row = self._row(session, handoff_id)
-            released = self._release(session, row)
-            if not released:
+        def hand_back_row(session: Session, row: HandoffRequest) -> None:
+            if not self._release(session, row):
                 raise InboxError("This conversation is not taken; close the request instead.")
             self._close(session, row, staff_name, "handed the conversation back to the assistant")
             if row.channel in PUSHABLE_CHANNELS:
-                outbox.enqueue(
-                    session,
-                    kind="staff_reply",
-                    channel=row.channel,
-                    recipient=row.sender_id,
-                    body={"text": HANDED_BACK_TEXT},
-                    dedupe_key=f"handed_back:{row.id}",
-                    handoff_id=row.id,
-                )
-            audit.record(session, staff_name, "handoff_handed_back", f"handoff {row.id}")
-            return self._request(session, row)
+                _send_to_client(session, row, HANDED_BACK_TEXT, dedupe_key=f"handed_back:{row.id}")
+
+        return self._change(handoff_id, staff_name, "handoff_handed_back", hand_back_row)
 
     def close(self, handoff_id: int, staff_name: str) -> Request:
         """Dealt with (e.g. by phone); a taken conversation goes back to the assistant."""
-        with self._session() as session:
-            row = self._row(session, handoff_id)
+
+        def close_row(session: Session, row: HandoffRequest) -> None:
             if row.status is HandoffStatus.CLOSED:
                 raise InboxError("This request is closed already.")
             self._release(session, row)
             self._close(session, row, staff_name, "closed the request")
-            audit.record(session, staff_name, "handoff_closed", f"handoff {row.id}")
+
+        return self._change(handoff_id, staff_name, "handoff_closed", close_row)
+
+    def _change(
+        self, handoff_id: int, staff_name: str, action: str,
+        change: Callable[[Session, HandoffRequest], None],
+    ) -> Request:
+        """One staff change to a request with its audit row, in one transaction."""
+        with self._session() as session:
+            row = self._row(session, handoff_id)
+            change(session, row)
+            audit.record(session, staff_name, action, f"handoff {row.id}")
+            session.flush()
             return self._request(session, row)
 
-    def _release(self, session, row: HandoffRequest) -> bool:
+    def _release(self, session: Session, row: HandoffRequest) -> bool:
         result = session.execute(
             delete(ConversationTakeover).where(ConversationTakeover.handoff_id == row.id)
         )
         return bool(result.rowcount)
 
-    def _close(self, session, row: HandoffRequest, staff_name: str, what: str) -> None:
+    def _close(self, session: Session, row: HandoffRequest, staff_name: str, what: str) -> None:
         row.status = HandoffStatus.CLOSED
         row.closed_at = self.clock()
+        self._note(session, row, staff_name, what)
+        session.flush()
+
+    def _note(self, session: Session, row: HandoffRequest, staff_name: str, what: str) -> None:
+        """A line in the transcript saying what staff did ("Ana took the conversation.")."""
         session.add(
             HandoffMessage(
                 handoff_id=row.id, author="note", staff_name=staff_name,
                 text=f"{staff_name} {what}.", at=self.clock(),
             )
         )
-        session.flush()
+
+
+def _send_to_client(session: Session, row: HandoffRequest, text: str, dedupe_key: str) -> None:
+    """Queue a message to the client of a request, in their own channel (the outbox sender
+    delivers it; the dedupe key keeps a retried request from sending it twice)."""
+    outbox.enqueue(
+        session,
+        kind="staff_reply",
+        channel=row.channel,
+        recipient=row.sender_id,
+        body={"text": text},
+        dedupe_key=dedupe_key,
+        handoff_id=row.id,
+    )
 
 
 def waited_text(delta: timedelta) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from datetime import time
-from typing import Literal, get_args
+from typing import ClassVar, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConstrainedInt, ConstrainedStr, Extra, root_validator, validator
@@ -59,20 +59,29 @@ class _Strict(BaseModel):
         anystr_strip_whitespace = True
 
 
-class OpeningHoursSpec(_Strict):
+class _DaySpan(_Strict):
+    """A weekday with a start and an end time; a subclass declares the two times and names
+    them in `span_fields` (the YAML keeps its own words: opens/closes, starts/ends)."""
+
+    span_fields: ClassVar[tuple[str, str]]
     day: Weekday
-    opens: time
-    closes: time
 
     @root_validator(skip_on_failure=True)
-    def _closes_after_opening(cls, values):
-        if values["closes"] <= values["opens"]:
-            raise ValueError("'closes' must be later than 'opens'")
+    def _ends_after_start(cls, values):
+        start, end = cls.span_fields
+        if values[end] <= values[start]:
+            raise ValueError(f"'{end}' must be later than '{start}'")
         return values
 
     @property
     def weekday(self) -> int:
         return WEEKDAYS.index(self.day)
+
+
+class OpeningHoursSpec(_DaySpan):
+    span_fields = ("opens", "closes")
+    opens: time
+    closes: time
 
 
 class ClinicSpec(_Strict):
@@ -244,20 +253,10 @@ class TreatmentSpec(_Strict):
         return int(whole) * 100 + int(fraction or 0)
 
 
-class WorkingHoursSpec(_Strict):
-    day: Weekday
+class WorkingHoursSpec(_DaySpan):
+    span_fields = ("starts", "ends")
     starts: time
     ends: time
-
-    @root_validator(skip_on_failure=True)
-    def _ends_after_start(cls, values):
-        if values["ends"] <= values["starts"]:
-            raise ValueError("'ends' must be later than 'starts'")
-        return values
-
-    @property
-    def weekday(self) -> int:
-        return WEEKDAYS.index(self.day)
 
 
 class PractitionerSpec(_Strict):

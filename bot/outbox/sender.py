@@ -15,7 +15,7 @@ Exactly once, as far as a network allows:
 - failures are retried with exponential backoff; after `max_attempts` the row is `failed`
   and shows in `clinic outbox list --failed`.
 
-Before sending, the kind's preparer (bot/outbox/bookings.py for bookings) may say the
+Before sending, the kind's preparer (bot/outbox/booking_render.py for bookings) may say the
 message is obsolete (its booking moved or was cancelled) or must wait (quiet hours).
 Logs carry row ids, kinds, channels and statuses only.
 """
@@ -127,7 +127,7 @@ class Outcome:
 
 
 def default_preparers() -> dict[str, Preparer]:
-    from bot.outbox.bookings import BOOKING_PREPARERS
+    from bot.outbox.booking_render import BOOKING_PREPARERS
 
     return dict(BOOKING_PREPARERS)
 
@@ -299,10 +299,7 @@ class Sender:
         return "deferred"
 
     def _finish(
-        self,
-        message: Claimed,
-        status: OutboxStatus,
-        reason: str | None = None,
+        self, message: Claimed, status: OutboxStatus, reason: str | None = None,
         provider_id: str | None = None,
     ) -> str:
         values: dict[str, Any] = {

@@ -1,4 +1,6 @@
-"""Read queries on the knowledge store, returning plain records (no live ORM objects)."""
+"""Read queries on the knowledge store, returning plain records (no live ORM objects).
+
+Each record is declared just above the query that makes it."""
 
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ from bot.store.models import (
     Treatment,
     Verdict,
 )
+
+
+class KnowledgeNotLoaded(LookupError):
+    """The store is empty: run `clinic knowledge load`."""
 
 
 @dataclass(frozen=True)
@@ -43,58 +49,6 @@ class Clinic:
     opening_hours: tuple[OpeningSpan, ...]
 
 
-@dataclass(frozen=True)
-class TopicAnswer:
-    key: str
-    title: str
-    answer: str | None  # None for a computed clinic fact
-    sources: tuple[str, ...]
-    category: str | None = None
-    fact: str | None = None
-    offer_booking: bool = False
-    confirmed: bool = True
-    intent: str | None = None
-
-
-@dataclass(frozen=True)
-class FaqEntry:
-    """What the FAQ retrieval indexes for one topic."""
-
-    key: str
-    title: str
-    intent: str | None
-    questions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PractitionerDays:
-    name: str
-    # (weekday 0 = Monday, starts, ends), in the clinic's time zone
-    hours: tuple[tuple[int, time, time], ...]
-
-
-@dataclass(frozen=True)
-class ConditionAdvice:
-    key: str
-    name: str
-    verdict: Verdict
-    advice: str
-
-
-@dataclass(frozen=True)
-class TreatmentPrice:
-    key: str
-    name: str
-    description: str
-    duration_minutes: int
-    price_minor: int
-    first_session: bool
-
-
-class KnowledgeNotLoaded(LookupError):
-    """The store is empty: run `clinic knowledge load`."""
-
-
 def get_clinic(session: Session) -> Clinic:
     info = session.execute(select(ClinicInfo).limit(1)).scalar_one_or_none()
     if info is None:
@@ -114,6 +68,19 @@ def get_clinic(session: Session) -> Clinic:
         urgent_advice_number=info.urgent_advice_number,
         opening_hours=tuple(OpeningSpan(h.weekday, h.opens, h.closes) for h in hours),
     )
+
+
+@dataclass(frozen=True)
+class TopicAnswer:
+    key: str
+    title: str
+    answer: str | None  # None for a computed clinic fact
+    sources: tuple[str, ...]
+    category: str | None = None
+    fact: str | None = None
+    offer_booking: bool = False
+    confirmed: bool = True
+    intent: str | None = None
 
 
 def _topic_answer(topic: Topic | None) -> TopicAnswer | None:
@@ -142,6 +109,16 @@ def topic_by_key(session: Session, key: str) -> TopicAnswer | None:
     return _topic_answer(topic)
 
 
+@dataclass(frozen=True)
+class FaqEntry:
+    """What the FAQ retrieval indexes for one topic."""
+
+    key: str
+    title: str
+    intent: str | None
+    questions: tuple[str, ...]
+
+
 def faq_entries(session: Session) -> list[FaqEntry]:
     """Every topic with the ways clients ask it, by key."""
     rows = session.execute(
@@ -156,6 +133,13 @@ def knowledge_version(session: Session) -> int:
     return version.scalar_one_or_none() or 0
 
 
+@dataclass(frozen=True)
+class PractitionerDays:
+    name: str
+    # (weekday 0 = Monday, starts, ends), in the clinic's time zone
+    hours: tuple[tuple[int, time, time], ...]
+
+
 def active_practitioners(session: Session) -> list[PractitionerDays]:
     rows = session.execute(
         select(Practitioner).where(Practitioner.active).order_by(Practitioner.id)
@@ -166,6 +150,14 @@ def active_practitioners(session: Session) -> list[PractitionerDays]:
     ]
 
 
+@dataclass(frozen=True)
+class ConditionAdvice:
+    key: str
+    name: str
+    verdict: Verdict
+    advice: str
+
+
 def conditions_by_key(session: Session, keys: list[str]) -> list[ConditionAdvice]:
     """The conditions with these keys, in the order asked, unknown keys skipped."""
     rows = session.execute(select(Condition).where(Condition.key.in_(keys))).scalars()
@@ -174,6 +166,16 @@ def conditions_by_key(session: Session, keys: list[str]) -> list[ConditionAdvice
         ConditionAdvice(row.key, row.name, Verdict(row.verdict), row.advice)
         for row in (found[key] for key in dict.fromkeys(keys) if key in found)
     ]
+
+
+@dataclass(frozen=True)
+class TreatmentPrice:
+    key: str
+    name: str
+    description: str
+    duration_minutes: int
+    price_minor: int
+    first_session: bool
 
 
 def list_treatments(session: Session) -> list[TreatmentPrice]:

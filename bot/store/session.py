@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import create_engine, event
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from bot.settings import get_settings
+from bot.store.models import utc_now
 
 
 class StoreUnavailable(RuntimeError):
@@ -103,3 +105,17 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class StoreClient:
+    """A service that opens a short session on one store per call and reads the time from
+    one clock (tests pass a fixed one)."""
+
+    def __init__(
+        self, database_url: str | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.database_url = database_url
+        self.clock = clock
+
+    def _session(self) -> AbstractContextManager[Session]:
+        return session_scope(self.database_url)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 from tests.content import CLINIC, answer_start
 from tests.servers import (
     action_server,
@@ -332,11 +332,12 @@ def test_allowed_origins_come_from_the_environment_then_credentials_then_localho
 
     credentials = {"cors_allowed_origins": ["https://www.clinic.example/"]}
 
-    assert allowed_origins(credentials, {"WIDGET_ALLOWED_ORIGINS": "https://a.example, "
-                                         "https://b.example"}) == [
+    from_env = Settings.from_env
+    assert allowed_origins(credentials, from_env({"WIDGET_ALLOWED_ORIGINS": "https://a.example, "
+                                                  "https://b.example"})) == [
         "https://a.example", "https://b.example"]
-    assert allowed_origins(credentials, {}) == ["https://www.clinic.example"]
-    assert allowed_origins({}, {}) == ["http://localhost:5005", "http://127.0.0.1:5005"]
+    assert allowed_origins(credentials, from_env({})) == ["https://www.clinic.example"]
+    assert allowed_origins({}, from_env({})) == ["http://localhost:5005", "http://127.0.0.1:5005"]
 
 
 def test_a_wildcard_origin_is_refused():

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from bot.knowledge import loader
+from bot.knowledge import store_sync
 from bot.knowledge.loader import KnowledgeError, load_knowledge, read_knowledge_dir
 from bot.store.models import Base, Condition, ConditionSynonym, Topic, Treatment
 from bot.store.session import StoreUnavailable, get_engine, session_scope
@@ -350,7 +350,7 @@ def test_database_error_during_sync_rolls_back_every_change(
     cut_condition(knowledge_dir / "conditions.yml", "rosacea")
     edit(knowledge_dir / "treatments.yml", FOLLOW_UP_PRICE, 'price: "1072.00"')
     before = dump(url)
-    real_sync_rows = loader._sync_rows
+    real_sync_rows = store_sync._sync_rows
     written_before_failure = {}
 
     def sync_rows_then_fail(session, model, *args, **kwargs):
@@ -367,7 +367,7 @@ def test_database_error_during_sync_rolls_back_every_change(
             )
         return real_sync_rows(session, model, *args, **kwargs)
 
-    monkeypatch.setattr(loader, "_sync_rows", sync_rows_then_fail)
+    monkeypatch.setattr(store_sync, "_sync_rows", sync_rows_then_fail)
 
     with pytest.raises(StoreUnavailable):
         load_knowledge(knowledge_dir, url)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine, RootTransaction, make_url
 from sqlalchemy.exc import OperationalError
 
 from bot import privacy
+from bot.privacy import store_steps, tracker_store
 from bot.store.models import Booking, BookingStatus, HandoffRequest, HandoffStatus, Practitioner
 from bot.store.session import session_scope
 from tests.clinic_command import Result, help_description, run_clinic, usage_error
@@ -658,13 +659,13 @@ def test_a_failure_with_the_tracker_in_the_stores_database_changes_nothing(
 def spy_on_deletes(monkeypatch) -> list[int]:
     """Counts of events each conversation delete removed (before any rollback)."""
     counts: list[int] = []
-    real = privacy._delete_conversations
+    real = tracker_store.delete_conversations
 
     def spy(tracker, senders):
         counts.append(real(tracker, senders))
         return counts[-1]
 
-    monkeypatch.setattr(privacy, "_delete_conversations", spy)
+    monkeypatch.setattr(tracker_store, "delete_conversations", spy)
     return counts
 
 
@@ -676,7 +677,7 @@ def fail_at_the_last_step(monkeypatch) -> None:
             "UPDATE handoff_requests ...", {"contact": ANN_PHONE}, Exception("disk I/O error")
         )
 
-    monkeypatch.setattr(privacy, "_clear_handoffs", broken)
+    monkeypatch.setattr(store_steps, "clear_handoffs", broken)
 
 
 def test_erase_finds_conversations_kept_under_the_id_used_before_migration_0003(dbs, clinic):

@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -111,7 +113,7 @@ class Transports:
         return transport.send(recipient, body)
 
     @classmethod
-    def from_settings(cls, settings=None, env: Mapping[str, str] | None = None) -> Transports:
+    def from_settings(cls, settings: Settings | None = None) -> Transports:
         """Every channel whose settings are present (see each transport's module)."""
         from bot.outbox.transports.email import EmailTransport
         from bot.outbox.transports.telegram import TelegramTransport
@@ -123,11 +125,11 @@ class Transports:
         transports = cls()
         for build in (
             EmailTransport.from_settings,
-            WhatsAppTransport.from_env,
-            TelegramTransport.from_env,
+            WhatsAppTransport.from_settings,
+            TelegramTransport.from_settings,
             WidgetTransport.from_settings,
         ):
-            transport = build(settings, env)
+            transport = build(settings)
             if transport is not None:
                 transports.register(transport)
         logger.info("outbox: transports for %s", ", ".join(transports.channels()))

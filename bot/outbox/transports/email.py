@@ -17,6 +17,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure
+from bot.settings import Settings
 
 TIMEOUT_SECONDS = 15.0
 
@@ -40,7 +41,7 @@ class EmailTransport:
         self.starttls, self.use_ssl, self.timeout = starttls, use_ssl, timeout
 
     @classmethod
-    def from_settings(cls, settings, env: Mapping[str, str] | None = None) -> EmailTransport | None:
+    def from_settings(cls, settings: Settings) -> EmailTransport | None:
         if not settings.smtp_host or not settings.smtp_from:
             return None  # email off: email rows end `skipped` (email_not_configured)
         return cls(

@@ -10,13 +10,13 @@ and errors name only the HTTP status and Telegram's error code.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 
 from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure, strip_namespace
+from bot.settings import Settings
 
 TELEGRAM_API = "https://api.telegram.org"
 TIMEOUT_SECONDS = 10.0
@@ -37,11 +37,8 @@ class TelegramTransport:
         self._session = session or requests.Session()
 
     @classmethod
-    def from_env(
-        cls, settings=None, env: Mapping[str, str] | None = None
-    ) -> TelegramTransport | None:
-        env = os.environ if env is None else env
-        token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()
+    def from_settings(cls, settings: Settings) -> TelegramTransport | None:
+        token = settings.telegram_bot_token
         return cls(token) if token else None
 
     def payload(self, chat_id: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -26,6 +25,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 _twilio_http_logger = logging.getLogger(f"{__name__}.twilio_http")
@@ -35,7 +35,6 @@ WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=10)  # a message queued at 23:59 may arrive after 24:00
 MAX_BODY_CHARS = 1500
 TIMEOUT_SECONDS = 10.0
-CONTENT_SID_PREFIX = "TWILIO_CONTENT_SID_"
 
 
 def whatsapp_address(number: str) -> str:
@@ -77,25 +76,15 @@ class WhatsAppTransport:
         self.clock = clock
 
     @classmethod
-    def from_env(
-        cls, settings=None, env: Mapping[str, str] | None = None
-    ) -> WhatsAppTransport | None:
-        env = os.environ if env is None else env
-        names = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER")
-        values = {name: (env.get(name) or "").strip() for name in names}
-        if not all(values.values()):
-            return None
-        sids = {
-            name[len(CONTENT_SID_PREFIX) :].lower(): value.strip()
-            for name, value in env.items()
-            if name.startswith(CONTENT_SID_PREFIX) and value.strip()
-        }
-        return cls(
-            values["TWILIO_ACCOUNT_SID"],
-            values["TWILIO_AUTH_TOKEN"],
-            values["TWILIO_WHATSAPP_NUMBER"],
-            content_sids=sids,
+    def from_settings(cls, settings: Settings) -> WhatsAppTransport | None:
+        values = (
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_whatsapp_number,
         )
+        if not all(values):
+            return None
+        return cls(*values, content_sids=dict(settings.twilio_content_sids))
 
     def window_open(self, body: Mapping[str, Any]) -> bool:
         active_at = body.get("active_at")

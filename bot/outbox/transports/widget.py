@@ -19,13 +19,13 @@ arrived. Message format: Rasa's `bot_uttered` event ({"text", "quick_replies"}).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 
 from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure, strip_namespace
+from bot.settings import Settings
 
 # The Redis pub/sub channel shared by the widget servers and the sender.
 REDIS_CHANNEL = "clinic-widget"
@@ -104,9 +104,7 @@ class HttpWidgetTransport:
 
 class WidgetTransport:
     @staticmethod
-    def from_settings(settings, env: Mapping[str, str] | None = None):
-        env = os.environ if env is None else env
-        redis_url = (env.get("REDIS_URL") or "").strip()
-        if redis_url:
-            return RedisWidgetTransport(redis_url)
+    def from_settings(settings: Settings) -> RedisWidgetTransport | HttpWidgetTransport:
+        if settings.redis_url:
+            return RedisWidgetTransport(settings.redis_url)
         return HttpWidgetTransport(settings.widget_push_url)
