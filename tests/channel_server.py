@@ -8,47 +8,18 @@ Sanic's test client (no port); `serve_channel` runs a real server on a free port
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
 from tests.servers import check_servers_allowed, free_port
 
 Reply = Callable[[UserMessage], Awaitable[Any]]
-
-
-def reply_with(
-    text: str = "You said: {text}", buttons: list[dict[str, str]] | None = None
-) -> Reply:
-    """An 'assistant' that answers every message with `text` ({text}: the message's text),
-    with buttons if given, through the message's own output channel."""
-
-    async def reply(message: UserMessage) -> None:
-        answer = text.format(text=message.text)
-        if buttons:
-            await message.output_channel.send_text_with_buttons(
-                message.sender_id, answer, list(buttons)
-            )
-        else:
-            await message.output_channel.send_text_message(message.sender_id, answer)
-
-    return reply
-
-
-def built_with_logs(
-    caplog: pytest.LogCaptureFixture, logger: str, build: Callable[[], InputChannel]
-) -> tuple[InputChannel, list[str]]:
-    """(the channel `build()` makes, what it logged on `logger` meanwhile)."""
-    with caplog.at_level(logging.INFO, logger=logger):
-        channel = build()
-    return channel, [record.getMessage() for record in caplog.records if record.name == logger]
 
 
 class ChannelApp:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
+from rasa.core.channels.channel import UserMessage
 
 from bot import cli
 from bot.channels.telegram import (
@@ -25,8 +26,7 @@ from bot.channels.telegram import (
     TelegramSettings,
 )
 from bot.guard import MessageGuard
-from tests.channel_server import ChannelApp, Reply, built_with_logs
-from tests.channel_server import reply_with as say
+from tests.channel_server import ChannelApp, Reply
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
 SECRET = "clinic-webhook-secret_42"
@@ -43,6 +43,18 @@ LONG_PAYLOAD = (
     '/inform{"time_wish": "Friday 27 November 2026 at 14:00 with Mei Lin", '
     '"practitioner": "mei-lin", "slot_id": "2026-11-27T14:00:00+00:00"}'
 )
+
+def say(text: str, buttons: list[dict[str, str]] | None = None) -> Reply:
+    async def reply(message: UserMessage) -> None:
+        if buttons:
+            await message.output_channel.send_text_with_buttons(
+                message.sender_id, text, list(buttons)
+            )
+        else:
+            await message.output_channel.send_text_message(message.sender_id, text)
+
+    return reply
+
 
 class BotApi:
     """The Bot API at aiohttp's HTTP layer: every call recorded, each answered "ok"."""
@@ -366,14 +378,15 @@ def test_logs_never_contain_names_or_words(channel, bot_api, caplog):
 # --- configuration and set-webhook ------------------------------------------------------
 
 
-def test_without_telegram_settings_the_channel_is_off_and_says_so_once(use_settings, caplog):
-    use_settings(TELEGRAM_BOT_TOKEN=None, TELEGRAM_WEBHOOK_SECRET=None)
+def test_without_telegram_settings_the_channel_is_off_and_says_so_once(monkeypatch, caplog):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
 
-    channel, lines = built_with_logs(
-        caplog, "bot.channels.telegram", lambda: TelegramInput.from_credentials(None)
-    )
+    with caplog.at_level(logging.INFO, logger="bot.channels.telegram"):
+        channel = TelegramInput.from_credentials(None)
 
     assert channel.settings is None
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.channels.telegram"]
     assert len(lines) == 1
     assert "TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET" in lines[0]
     hook = Webhook(channel)
@@ -381,19 +394,18 @@ def test_without_telegram_settings_the_channel_is_off_and_says_so_once(use_setti
     assert hook.received == []
 
 
-def test_a_secret_telegram_would_refuse_leaves_the_channel_off(use_settings):
-    use_settings(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET="has spaces and !")
+def test_a_secret_telegram_would_refuse_leaves_the_channel_off(monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "has spaces and !")
 
     assert TelegramInput.from_credentials(None).settings is None
 
 
 @pytest.fixture
-def telegram_env(use_settings):
-    use_settings(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_PUBLIC_URL="https://clinic.example.org",
-    )
+def telegram_env(monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("TELEGRAM_PUBLIC_URL", "https://clinic.example.org")
 
 
 def test_set_webhook_command_registers_the_public_url_with_the_secret(
@@ -427,8 +439,9 @@ def test_set_webhook_command_refuses_a_url_telegram_would_not_call(telegram_env,
     assert bot_api.methods() == []
 
 
-def test_set_webhook_command_explains_a_missing_token(use_settings, capsys):
-    use_settings(TELEGRAM_BOT_TOKEN=None, TELEGRAM_WEBHOOK_SECRET=SECRET)
+def test_set_webhook_command_explains_a_missing_token(monkeypatch, capsys):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
 
     assert cli.main(["telegram", "set-webhook", "--url", "https://bot.example.net"]) == 1
     assert "TELEGRAM_BOT_TOKEN" in capsys.readouterr().err

@@ -30,8 +30,7 @@ from bot.channels.whatsapp import (
     numbered_list,
 )
 from bot.guard import MessageGuard
-from tests.channel_server import ChannelApp, Reply, built_with_logs
-from tests.channel_server import reply_with as echo
+from tests.channel_server import ChannelApp, Reply
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -84,6 +83,19 @@ class FakeTwilioTransport(HttpClient):
     @property
     def bodies(self) -> list[str]:
         return [str(request.data.get("Body")) for request in self.requests]
+
+
+def echo(text: str = "You said: {text}", buttons: list[dict[str, str]] | None = None) -> Reply:
+    async def reply(message: UserMessage) -> None:
+        answer = text.format(text=message.text)
+        if buttons:
+            await message.output_channel.send_text_with_buttons(
+                message.sender_id, answer, list(buttons)
+            )
+        else:
+            await message.output_channel.send_text_message(message.sender_id, answer)
+
+    return reply
 
 
 class Webhook(ChannelApp):
@@ -387,20 +399,17 @@ def test_a_failing_assistant_still_answers_twilio_with_200(channel):
 # --- configuration ----------------------------------------------------------------------
 
 
-def test_without_twilio_settings_the_channel_is_off_and_says_so_once(use_settings, caplog):
-    use_settings(
-        TWILIO_ACCOUNT_SID=None,
-        TWILIO_AUTH_TOKEN=None,
-        TWILIO_WHATSAPP_NUMBER=None,
-        TWILIO_PUBLIC_URL=PUBLIC_URL,
-    )
+def test_without_twilio_settings_the_channel_is_off_and_says_so_once(monkeypatch, caplog):
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TWILIO_PUBLIC_URL", PUBLIC_URL)
 
-    channel, lines = built_with_logs(
-        caplog, "bot.channels.whatsapp", lambda: WhatsAppInput.from_credentials(None)
-    )
+    with caplog.at_level(logging.INFO, logger="bot.channels.whatsapp"):
+        channel = WhatsAppInput.from_credentials(None)
 
     assert channel.settings is None
     assert channel.get_output_channel() is None
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.channels.whatsapp"]
     assert len(lines) == 1
     assert "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_NUMBER" in lines[0]
     hook = Webhook(channel)
@@ -408,17 +417,11 @@ def test_without_twilio_settings_the_channel_is_off_and_says_so_once(use_setting
     assert hook.received == []
 
 
-def twilio_settings(use_settings, public_url: str) -> None:
-    use_settings(
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_WHATSAPP_NUMBER="+14155238886",
-        TWILIO_PUBLIC_URL=public_url,
-    )
-
-
-def test_settings_come_from_the_environment(use_settings):
-    twilio_settings(use_settings, PUBLIC_URL)
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", "+14155238886")
+    monkeypatch.setenv("TWILIO_PUBLIC_URL", PUBLIC_URL)
 
     channel = WhatsAppInput.from_credentials({})
 
@@ -426,8 +429,11 @@ def test_settings_come_from_the_environment(use_settings):
     assert AUTH_TOKEN not in repr(channel.settings)
 
 
-def test_a_public_url_without_a_scheme_leaves_the_channel_off(use_settings):
-    twilio_settings(use_settings, "clinic.example.org")
+def test_a_public_url_without_a_scheme_leaves_the_channel_off(monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", "+14155238886")
+    monkeypatch.setenv("TWILIO_PUBLIC_URL", "clinic.example.org")
 
     assert WhatsAppInput.from_credentials(None).settings is None
 
