@@ -21,12 +21,12 @@ class ActionFrontDesk(StoreAction):
 
     async def respond(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         text = tracker.latest_message.get("text") or ""
-        if await in_thread(ANSWERS.is_bot_question, text):
-            # "Are you a bot?" gets the truth and the choice of a person, not a handoff.
-            reply = await in_thread(ANSWERS.bot_reply, text)
-            if reply is not None:
-                dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
-                return []
+        # "Are you a bot?" gets the truth and the choice of a person, "what's your phone
+        # number" the number: neither is a request for a person.
+        reply = await in_thread(ANSWERS.instead_of_handoff, text)
+        if reply is not None:
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+            return []
         await in_thread(
             HANDOFFS.open,
             tracker.get_latest_input_channel() or "unknown",

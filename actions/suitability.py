@@ -32,11 +32,14 @@ class ActionCheckSuitability(StoreAction):
     async def respond(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
         keys = condition_keys(tracker)
         if not keys:
-            # "Can men have it?", "is there an age limit?": a FAQ topic, not a condition.
+            # "Can men have it?": a FAQ topic; "I use tretinoin cream": something we have no
+            # notes on, answered honestly with a call offer rather than "which condition?".
             text = tracker.latest_message.get("text") or ""
-            reply = await in_thread(ANSWERS.from_search, text)
-            if reply is not None and reply.topic:
+            reply = await in_thread(ANSWERS.without_known_condition, text)
+            if reply is not None:
                 dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+                if reply.talk_first:
+                    return await offer_consultation(dispatcher, tracker)
                 return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
         text, bookable = await in_thread(ANSWERS.suitability_verdict, keys)
         dispatcher.utter_message(text=text)

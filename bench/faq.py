@@ -7,9 +7,9 @@
 Cross-validation: each fold's questions are taken out of the index (the titles stay) and
 asked; a question is right if its own topic ranks first. Negative examples are the
 `out_of_scope` messages of data/nlu.yml: a good threshold answers few of them. The
-thresholds in bot/knowledge/retrieval.py are chosen from this grid: the lowest answer
-threshold at which wrong answers stay under 1% of the questions (half the gate's 2%,
-because a blind hold-out is harder than held-out questions written by the same hand).
+thresholds in bot/knowledge/retrieval.py are chosen from this grid: the most right answers
+while wrong answers stay within 2% of the questions (the aim) and at most 5% of the
+off-topic messages get a topic's answer.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 import random
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -32,12 +33,15 @@ from bot.store.queries import FaqEntry
 HOLDOUT = PROJECT_ROOT / "tests" / "faq_holdout.yml"
 NLU = PROJECT_ROOT / "data" / "nlu.yml"
 RESULTS = PROJECT_ROOT / "results" / "bench" / "faq.json"
-WRONG_ANSWER_BUDGET = 0.01
+WRONG_ANSWER_BUDGET = 0.02
+OUT_OF_SCOPE_BUDGET = 0.05
 
 
 def entries_from_files(directory: Path | None = None) -> list[FaqEntry]:
     bundle = read_knowledge_dir(directory or PROJECT_ROOT / "data" / "knowledge")
-    return [FaqEntry(t.key, t.title, t.intent, tuple(t.questions)) for t in bundle.topics]
+    return [
+        FaqEntry(t.key, t.title, t.intent, tuple(t.questions), t.fact) for t in bundle.topics
+    ]
 
 
 def out_of_scope_messages() -> list[str]:
@@ -67,7 +71,7 @@ def cross_validate(
             if id(item) not in held_set:
                 kept.setdefault(item[0], []).append(item[1])
         index = retrieval.FaqIndex(
-            [FaqEntry(e.key, e.title, e.intent, tuple(kept.get(e.key, ()))) for e in entries],
+            [replace(e, questions=tuple(kept.get(e.key, ()))) for e in entries],
             word_weight=word_weight,
             closest_weight=closest_weight,
         )
@@ -106,8 +110,8 @@ def negatives_answered(rankings, answer_threshold, margin, suggest_threshold) ->
 
 def calibrate(results, negatives) -> list[dict]:
     grid = []
-    for threshold in [x / 100 for x in range(10, 71, 2)]:
-        for margin in (0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.20, 0.25, 0.30):
+    for threshold in [x / 100 for x in range(20, 71, 2)]:
+        for margin in (0.0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.50):
             row = outcome(results, threshold, margin, retrieval.SUGGEST_THRESHOLD)
             row.update(
                 threshold=threshold,
@@ -121,8 +125,14 @@ def calibrate(results, negatives) -> list[dict]:
 
 
 def choose(grid: list[dict]) -> dict:
-    """Most right answers with wrong answers within budget (ties: the stricter threshold)."""
-    allowed = [row for row in grid if row["wrong"] <= WRONG_ANSWER_BUDGET]
+    """Most right answers with wrong answers and answered off-topic messages within budget
+    (ties: the stricter threshold)."""
+    allowed = [
+        row
+        for row in grid
+        if row["wrong"] <= WRONG_ANSWER_BUDGET
+        and row["out_of_scope_answered"] <= OUT_OF_SCOPE_BUDGET
+    ]
     if not allowed:
         return min(grid, key=lambda row: (row["wrong"], -row["right"]))
     return max(allowed, key=lambda row: (row["right"], row["threshold"]))
@@ -160,7 +170,9 @@ def synthetic_entries(topics: int, seed: int = 0) -> list[FaqEntry]:
 
 def latency(topics: int = 200, repeat: int = 2000) -> dict:
     entries = synthetic_entries(topics)
+    start = time.perf_counter()
     index = retrieval.FaqIndex(entries)
+    build_s = time.perf_counter() - start
     questions = [q for e in entries for q in e.questions]
     rng = random.Random(1)
     asked = [rng.choice(questions) for _ in range(repeat)]
@@ -185,6 +197,7 @@ def latency(topics: int = 200, repeat: int = 2000) -> dict:
         "max_ms": wall[-1],
         "cpu_p50_ms": statistics.median(cpu),
         "cpu_p95_ms": cpu[int(0.95 * len(cpu)) - 1],
+        "build_s": build_s,
         "load_average": os.getloadavg()[0],
     }
 
@@ -205,8 +218,9 @@ def markdown(report: dict) -> str:
         "|---|---|",
         f"| {cv['folds']}-fold CV over the topics' own questions: top-1 / top-2 | "
         f"{cv['top1']:.3f} / {cv['top2']:.3f} |",
-        f"| thresholds chosen by CV (wrong answers <= {WRONG_ANSWER_BUDGET:.0%}): answer at "
-        f"score >= {retrieval.ANSWER_THRESHOLD:.2f} with the runner-up "
+        f"| thresholds chosen by CV (wrong answers <= {WRONG_ANSWER_BUDGET:.0%}, off-topic "
+        f"answered <= {OUT_OF_SCOPE_BUDGET:.0%}): answer at similarity >= "
+        f"{retrieval.ANSWER_THRESHOLD:.2f} with the runner-up "
         f"{retrieval.MARGIN:.2f} behind, else offer the top {retrieval.MAX_SUGGESTIONS} at >= "
         f"{retrieval.SUGGEST_THRESHOLD:.2f} | CV: answered right {chosen['right']:.3f}, wrong "
         f"{chosen['wrong']:.3f}; choice holding it {chosen['choice_has_it']:.3f}; "
@@ -230,7 +244,22 @@ def markdown(report: dict) -> str:
             f"{speed['cpu_p95_ms']:.2f} ms (p50 {speed['cpu_p50_ms']:.2f}) |",
             f"| ... p95 wall time (load average {speed['load_average']:.1f} on "
             f"{os.cpu_count()} cores) | {speed['p95_ms']:.2f} ms (p50 {speed['p50_ms']:.2f}) |",
+            f"| ... building the index (once per `clinic knowledge load`, on the first "
+            f"question after it) | {speed['build_s']:.2f} s |",
         ]
+    rows += [
+        "",
+        "Ranking: similarity (closest question 30%, topic centroid 70%) blended with a "
+        "one-vs-rest ridge classifier over the same features (70%); the similarity alone "
+        "decides whether a topic is in play. A plain clinic-fact question (hours on a day, "
+        "evenings, phone, email, address, who works) is answered from the YAML before "
+        "retrieval (`bot/knowledge/facts.py`). Before that (similarity only, thresholds at "
+        "CV wrong <= 1%): CV top-1 0.649; hold-out top-1 0.900, answered right 0.390, "
+        "wrong 0.003, a choice 0.487; clinic facts answered directly 19 of 36. Clinic facts "
+        "now: see tests/test_faq_holdout.py (28 of 36 directly, 33 of 36 with one button). "
+        "On this shared machine the wall time's tail is time spent waiting for a core (see "
+        "the load average); the CPU time is retrieval's own cost.",
+    ]
     return "\n".join([*rows, "", FAQ_END])
 
 

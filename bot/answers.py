@@ -51,6 +51,32 @@ WANTS_A_PERSON = re.compile(
 )
 # Verdicts after which we do not offer to book a treatment.
 TALK_FIRST = frozenset({Verdict.CONSULT_FIRST, Verdict.NOT_NOW})
+# A suitability question about something the store has no notes on (a cream, a treatment,
+# a condition it does not list): honest, and never a guess either way.
+UNLISTED_CONDITION = (
+    "I don't have notes on that here, so I can't tell you whether it matters for facial "
+    "acupuncture - please don't take that as a yes. The practitioner will go through it with "
+    "you before any treatment. If it has another name (a condition, a medicine or a recent "
+    "treatment, for example pregnancy, warfarin or a chemical peel), tell me and I'll check "
+    "what we have on it."
+)
+# Words of a suitability question that name nothing in particular ("am I ok to have it?"):
+# there, asking which condition is the help.
+_GENERIC_WORDS = frozenset(
+    """a about acupuncture afford alright am an and any anyone anything appropriate are be
+    can cant could do does doing done for from get go good got had has have having health
+    hi hello how i if im in is issue issues it its just me medical my of ok okay on or
+    people person problem problems safe should so still suitable that the there this to
+    treatment treatments what whether who will with would you your facial cosmetic
+    condition conditions thing things allowed possible fine help eligible""".split()
+)
+# Where a message asks more than one thing: ?, !, "; ", ". " or "and / also" before a
+# question word ("does it hurt and how much is it").
+_QUESTION_BREAK = re.compile(
+    r"[?!;]+|\.\s+|\b(?:and|also|plus|but)\s+(?=(?:what|whats|how|can|could|do|does|is|are|"
+    r"will|would|should|when|where|who|which|any)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,8 @@ class Reply:
     buttons: list[dict] = field(default_factory=list)
     offer_booking: bool = False
     topic: str | None = None
+    # "Talk to the practitioner first": a consultation call follows, never a booking offer.
+    talk_first: bool = False
 
 
 def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:
@@ -176,18 +204,62 @@ class Answers:
         ]
         return Reply(CHOICE_INTRO, [*buttons, ASK_PERSON_BUTTON])
 
-    def from_search(self, message: str, now: datetime | None = None) -> Reply | None:
-        """The answer retrieval finds for a message, a choice of close topics, or None."""
-        if is_button_payload(message):
+    def instead_of_handoff(self, message: str) -> Reply | None:
+        """What a message read as "a person, please" really asks, when it is not that:
+        "are you a bot?" (the truth and a person button) or "what's your phone number"."""
+        if is_button_payload(message) or WANTS_A_PERSON.search(message):
             return None
         decision = self.search(message)
         if _asks_if_bot(decision):
             return self.bot_reply(message)
-        if decision.answer is not None:
-            return self.topic_reply(decision.answer.key, message, now)
-        if decision.suggestions:
-            return self.choice(decision)
+        if decision.answer is not None and facts.fact_asked(message):
+            return self.topic_reply(decision.answer.key, message)
         return None
+
+    def several(self, message: str, now: datetime | None = None) -> Reply | None:
+        """Both answers when a message asks two things retrieval answers outright ("does it
+        hurt? and how much is it"); None when it asks one, or only one half is clear."""
+        parts = [p for p in _QUESTION_BREAK.split(message) if p and len(p.split()) >= 3]
+        if len(parts) < 2:
+            return None
+        keys: dict[str, str] = {}
+        for part in parts:
+            answer = self.search(part).answer
+            if answer is not None and answer.key != BOT_TOPIC:
+                keys.setdefault(answer.key, part)
+        if len(keys) < 2:
+            return None
+        found = [self.topic_reply(key, part, now) for key, part in keys.items()]
+        replies_ = [r for r in found if r is not None]
+        return Reply(
+            "\n\n".join(r.text for r in replies_),
+            offer_booking=all(r.offer_booking for r in replies_),
+            topic=replies_[0].topic,
+        )
+
+    def _outright(
+        self, message: str, now: datetime | None
+    ) -> tuple[Reply | None, Decision | None]:
+        """(reply, None) for what retrieval answers outright: both halves of a two-question
+        message, "are you a bot?", one clear topic; else (None, the decision to go on from)."""
+        both = self.several(message, now)
+        if both is not None:
+            return both, None
+        decision = self.search(message)
+        if _asks_if_bot(decision):
+            return self.bot_reply(message), None
+        if decision.answer is not None:
+            return self.topic_reply(decision.answer.key, message, now), None
+        return None, decision
+
+    def from_search(self, message: str, now: datetime | None = None) -> Reply | None:
+        """The answer retrieval finds for a message, a choice of close topics, or None."""
+        if is_button_payload(message):
+            return None
+        reply, decision = self._outright(message, now)
+        if decision is not None and decision.suggestions:
+            return self.choice(decision)
+        return reply
 
     def respond(
         self,
@@ -209,11 +281,9 @@ class Answers:
     def _refined(self, intent: str, message: str, now: datetime | None) -> Reply | None:
         """A topic intent's question: its default topic unless retrieval points elsewhere
         ("can I buy a gift voucher" is read as a price question by the NLU)."""
-        decision = self.search(message)
-        if _asks_if_bot(decision):
-            return self.bot_reply(message)
-        if decision.answer is not None:
-            return self.topic_reply(decision.answer.key, message, now)
+        reply, decision = self._outright(message, now)
+        if decision is None:
+            return reply
         with self._session() as session:
             default = queries.topic_for_intent(session, intent)
         suggested = [r.key for r in decision.suggestions]
@@ -225,13 +295,6 @@ class Answers:
             default_rank = Ranked(default.key, default.title, 0.0)
             decision = Decision(None, (*decision.suggestions[:1], default_rank), decision.ranked)
         return self.choice(decision)
-
-    def is_bot_question(self, message: str) -> bool:
-        """ "Are you a bot?": answered as such, not taken as a request for a person
-        ("this bot is useless, can I talk to a person" wants the person)."""
-        if is_button_payload(message) or WANTS_A_PERSON.search(message):
-            return False
-        return _asks_if_bot(self.search(message))
 
     def bot_reply(self, message: str = "") -> Reply | None:
         reply = self.topic_reply(BOT_TOPIC, message)
@@ -247,6 +310,18 @@ class Answers:
     def suitability(self, condition_keys: list[str]) -> str:
         """Verdict and advice for each known condition, or a question back if none is known."""
         return self.suitability_verdict(condition_keys)[0]
+
+    def without_known_condition(self, message: str) -> Reply | None:
+        """A suitability question that names no condition the store knows: the FAQ topic it
+        clearly asks ("can men have it?"), or, when it names something the store has no
+        notes on ("I use tretinoin cream"), the honest general answer. None when it names
+        nothing ("am I ok?"): then asking which condition is the help."""
+        reply = self.from_search(message)
+        if reply is not None and reply.topic:
+            return reply
+        if not names_something(message):
+            return None
+        return Reply(UNLISTED_CONDITION, talk_first=True)
 
     def suitability_verdict(self, condition_keys: list[str]) -> tuple[str, bool | None]:
         """(reply, whether booking may be offered); None: no known condition was named."""
@@ -312,11 +387,12 @@ class Answers:
         self, intent: str | None, message: str, condition_keys: list[str]
     ) -> str | None:
         """What the assistant answers a message (`clinic ask`): the same choices as the actions."""
-        if intent == "request_human" and self.is_bot_question(message):
-            reply = self.bot_reply(message)
-            return reply.text if reply else None
+        if intent == "request_human":
+            reply = self.instead_of_handoff(message)
+            if reply is not None:
+                return reply.text
         if intent == "ask_suitability" and not condition_keys:
-            reply = self.from_search(message)
+            reply = self.without_known_condition(message)
             if reply is not None:
                 return _as_text(reply)
         answer = self.for_intent(intent, condition_keys, message)
@@ -329,6 +405,12 @@ class Answers:
 
     def unavailable(self) -> str:
         return replies.store_unavailable_reply(self.last_known_phone)
+
+
+def names_something(message: str) -> bool:
+    """Whether a message names anything beyond a generic "is it ok for me?"."""
+    words = re.findall(r"[a-z]+", message.lower().replace("'", ""))
+    return any(len(word) > 2 and word not in _GENERIC_WORDS for word in words)
 
 
 def _as_text(reply: Reply) -> str:

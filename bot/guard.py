@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.redis_connection import redis_client
 from bot.safety import is_emergency
 
 # Payloads our buttons send; anything else typed as "/intent{...}" is read as plain text.
@@ -136,7 +137,6 @@ class MessageGuard:
 
     @classmethod
     def from_settings(cls) -> MessageGuard:
-        from bot.channels import redis_client
         from bot.settings import get_settings
 
         settings = get_settings()

@@ -17,9 +17,10 @@ deserialises each event, and `Event.resolve_by_type` walks the whole Event class
 length of the conversation. The fast path remembers the class found for each type name;
 a name it has not seen still goes to Rasa's own search (and its error).
 
-Installed by bot.nlu.components, which every Rasa process that loads our model imports.
-`CLINIC_RASA_SPEEDUPS=off` leaves Rasa as it is (to measure the difference:
-`python -m bench.profile --compare`).
+Installed explicitly, once per process, by the Rasa server's start-up path (when our
+channels register their routes: bot/channels/server.py), with one log line; `rasa train`
+and `clinic ask` leave Rasa as it is. `CLINIC_RASA_SPEEDUPS=off` leaves the server's Rasa
+as it is too (to measure the difference: `python -m bench.profile --compare`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,17 @@ def install() -> bool:
     _install_response_check()
     _install_event_type_cache()
     return True
+
+
+@lru_cache(maxsize=1)
+def install_once() -> bool:
+    """install() the first time it is asked for in this process, saying so in one log line."""
+    installed = install()
+    if installed:
+        logger.info("Rasa speed-ups installed: response check compiled, event types cached")
+    else:
+        logger.info("Rasa speed-ups not installed (CLINIC_RASA_SPEEDUPS=off or another Rasa)")
+    return installed
 
 
 def _install_response_check() -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 from asyncio import CancelledError
@@ -32,7 +31,9 @@ from sanic.response import HTTPResponse
 
 from bot.answers import Answers
 from bot.booking.guesses import ADDRESS_METADATA_KEY, address_key
-from bot.channels import TrustedProxies, body_limited, conversation_id
+from bot.channels.conversations import conversation_id
+from bot.channels.incoming import TrustedProxies, json_object
+from bot.channels.server import server_prepared
 from bot.guard import MessageGuard
 from bot.replies import assistant_unavailable_reply
 from bot.store.queries import KnowledgeNotLoaded
@@ -63,14 +64,6 @@ async def no_answer_apology() -> str:
     return assistant_unavailable_reply(phone)
 
 
-def _json_body(request: Request) -> dict[str, Any] | None:
-    try:
-        body = json.loads(request.body.decode("utf-8", errors="replace") or "null")
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
 def valid_sender(value: object) -> str | None:
     """The client's sender id if it is one we accept (surrounding spaces aside), else None."""
     if not isinstance(value, str):
@@ -85,10 +78,6 @@ class GuardedRestInput(InputChannel):
     @classmethod
     def name(cls) -> str:
         return "rest"
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> GuardedRestInput:
-        return cls(MessageGuard.from_settings())
 
     def __init__(
         self,
@@ -137,7 +126,7 @@ class GuardedRestInput(InputChannel):
         }
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = body_limited(Blueprint)("guarded_rest_webhook", __name__)
+        webhook = server_prepared(Blueprint)("guarded_rest_webhook", __name__)
         # Conversations staff have taken over never reach the assistant (bot/takeover.py).
         on_new_message = hold_for_staff(on_new_message, held_reply=HELD_FOR_STAFF)
 
@@ -175,7 +164,7 @@ class GuardedRestInput(InputChannel):
             )
         if not self.authorised(request):
             return response.json({"error": "missing or wrong API token"}, status=401)
-        body = _json_body(request) or {}
+        body = json_object(request) or {}
         raw_sender = body.get("sender")
         if not isinstance(raw_sender, str) or not raw_sender.strip():
             return response.json(

@@ -20,200 +20,35 @@ Bot API URL, so no URL is logged either).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import logging
-import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import (
-    BoundedStore,
-    ConfiguredFromEnv,
-    NotConfigured,
-    RedisStore,
-    ReplayGuard,
-    body_limited,
-    conversation_id,
-    loggable_id,
-    platform_id,
-    public_webhook_url,
-    read_env,
-    screen,
-    shared_store,
-    split_text,
-)
-from bot.guard import MessageGuard
-from bot.settings import Settings, get_settings
-from bot.takeover import hold_for_staff
+from bot.channels.conversations import platform_id
+from bot.channels.incoming import json_object
+from bot.channels.log_hygiene import loggable_id
+from bot.channels.state import BoundedStore, RedisStore, shared_store
+from bot.channels.telegram_api import TelegramApi, TelegramError, TelegramSettings
+from bot.channels.text import split_text
+from bot.channels.webhook import Incoming, Platform, PlatformWebhook
 
 logger = logging.getLogger(__name__)
 
-TELEGRAM_API = "https://api.telegram.org"
-# Where Rasa mounts this channel's webhook (routes under /webhooks/<name>/).
-WEBHOOK_PATH = "/webhooks/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's limits: callback_data 1-64 bytes; a message 4,096 characters (stay under).
 MAX_CALLBACK_BYTES = 64
 MAX_TEXT_CHARS = 4000
-REQUEST_TIMEOUT_SECONDS = 10.0
-ALLOWED_UPDATES = ["message", "callback_query"]
-# Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
-_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # What a client's first message (/start) means to the assistant.
 START_TEXT = "Hello"
 EXPIRED_BUTTON_REPLY = "That button has expired - please type your answer instead."
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    """The bot's token, the webhook's secret and (for set-webhook) the public base URL."""
-
-    bot_token: str = field(repr=False)
-    webhook_secret: str = field(repr=False)
-    public_url: str | None = None
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings | None = None, overrides: Mapping[str, Any] | None = None
-    ) -> TelegramSettings:
-        """The channel's part of bot.settings; `overrides` (credentials.yml keys) win.
-
-        Raises NotConfigured naming what is missing or malformed.
-        """
-        settings = settings or get_settings()
-        overrides = overrides or {}
-        values = read_env(
-            "Telegram",
-            {
-                "TELEGRAM_BOT_TOKEN": settings.telegram_bot_token,
-                "TELEGRAM_WEBHOOK_SECRET": settings.telegram_webhook_secret,
-            },
-            overrides,
-        )
-        secret = values["TELEGRAM_WEBHOOK_SECRET"]
-        if not _SECRET.match(secret):
-            raise NotConfigured(
-                "Telegram",
-                ["TELEGRAM_WEBHOOK_SECRET"],
-                "1-256 characters of A-Z, a-z, 0-9, _ and -",
-            )
-        public_url = (
-            str(overrides.get("telegram_public_url") or "").strip()
-            or settings.telegram_public_url
-        )
-        return cls(values["TELEGRAM_BOT_TOKEN"], secret, public_url or None)
-
-
-# --- the Bot API ------------------------------------------------------------------------
-
-
-class TelegramError(Exception):
-    """A Bot API call failed; the message names the method and status, never the URL."""
-
-    def __init__(self, method: str, status: int | None, reason: str) -> None:
-        self.method, self.status, self.reason = method, status, reason
-        super().__init__(
-            f"Telegram {method} failed: "
-            + (f"HTTP {status}, {reason}" if status is not None else reason)
-        )
-
-
-class TelegramApi:
-    """The few Bot API methods the assistant uses, over aiohttp (one session per event loop)."""
-
-    def __init__(
-        self,
-        token: str,
-        base_url: str = TELEGRAM_API,
-        timeout: float = REQUEST_TIMEOUT_SECONDS,
-    ) -> None:
-        self._token = token
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _session_here(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-            self._loop = loop
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
-
-    async def call(self, method: str, payload: dict[str, Any]) -> Any:
-        """POST `payload` as JSON to `method`; the `result`, or TelegramError."""
-        url = f"{self.base_url}/bot{self._token}/{method}"
-        try:
-            async with self._session_here().post(url, json=payload) as reply:
-                status = reply.status
-                body = await reply.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            # `from None`: aiohttp's errors can quote the URL, and the URL holds the token.
-            raise TelegramError(method, None, type(error).__name__) from None
-        if not isinstance(body, dict) or not body.get("ok"):
-            code = body.get("error_code") if isinstance(body, dict) else None
-            raise TelegramError(method, status, f"error {code}")
-        return body.get("result")
-
-    async def send_message(
-        self, chat_id: str, text: str, reply_markup: dict[str, Any] | None = None
-    ) -> Any:
-        payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
-        if reply_markup is not None:
-            payload["reply_markup"] = reply_markup
-        return await self.call("sendMessage", payload)
-
-    async def send_photo(self, chat_id: str, photo_url: str) -> Any:
-        return await self.call("sendPhoto", {"chat_id": chat_id, "photo": photo_url})
-
-    async def answer_callback_query(self, callback_query_id: str, text: str | None = None) -> Any:
-        payload: dict[str, Any] = {"callback_query_id": callback_query_id}
-        if text:
-            payload["text"] = text
-        return await self.call("answerCallbackQuery", payload)
-
-    async def set_webhook(self, url: str, secret_token: str) -> Any:
-        return await self.call(
-            "setWebhook",
-            {"url": url, "secret_token": secret_token, "allowed_updates": ALLOWED_UPDATES},
-        )
-
-
-async def set_webhook(
-    settings: TelegramSettings, url: str | None = None, api: TelegramApi | None = None
-) -> str:
-    """Point the bot's webhook at this server (with the secret); the URL that was set.
-
-    `url`: the public base URL or the full webhook URL (default: TELEGRAM_PUBLIC_URL).
-    """
-    base = url or settings.public_url
-    if not base:
-        raise NotConfigured("Telegram", ["TELEGRAM_PUBLIC_URL"], "or pass --url")
-    target = public_webhook_url(base, WEBHOOK_PATH)
-    if not target.startswith("https://"):
-        raise ValueError(f"Telegram only calls https:// webhooks, not {target}")
-    api = api or TelegramApi(settings.bot_token)
-    try:
-        await api.set_webhook(target, settings.webhook_secret)
-    finally:
-        await api.close()
-    return target
 
 
 # --- callback data within 64 bytes --------------------------------------------------------
@@ -321,42 +156,20 @@ class TelegramOutput(OutputChannel):
 # --- input ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """A private chat's message or button press."""
-
-    chat_id: str
-    text: str | None = None  # what the client typed (None: a photo, a sticker...)
-    payload: str | None = None  # the payload of the button pressed
-
-
-class TelegramInput(ConfiguredFromEnv, InputChannel):
+class TelegramInput(PlatformWebhook[TelegramSettings]):
     """`POST /webhooks/telegram/webhook`: Telegram's updates, with the secret header."""
 
-    @classmethod
-    def name(cls) -> str:
-        return "telegram"
-
     settings_class = TelegramSettings
+    platform = Platform(
+        "telegram", "Telegram", "update", "refused a request without the webhook's secret",
+        refusal_reply="Invalid secret token.",
+    )
 
-    def __init__(
-        self,
-        settings: TelegramSettings | None,
-        api: TelegramApi | None = None,
-        callback_data: CallbackData | None = None,
-        guard: MessageGuard | None = None,
-    ) -> None:
-        """`settings` None: the channel is off."""
-        self.settings = settings
-        self.guard = guard or MessageGuard.from_settings()
-        self.api = api or (TelegramApi(settings.bot_token) if settings else None)
-        self.callback_data: CallbackData = callback_data or StoredCallbackData(
+    def prepare(self, settings: TelegramSettings | None) -> None:
+        self.api = TelegramApi(settings.bot_token) if settings else None
+        # This process's store by default; Redis in production, so any instance decodes.
+        self.callback_data: CallbackData = StoredCallbackData(
             store=shared_store("telegram-callbacks", 10_000)
-        )
-        # Telegram re-sends an update it got no 2xx for, and a replayed request must not
-        # count twice: each update_id is handled once (SET NX in Redis in production).
-        self._seen_updates = ReplayGuard(
-            "telegram-updates", get_settings().replay_window_seconds
         )
 
     def get_output_channel(self) -> TelegramOutput | None:
@@ -364,112 +177,52 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
             return None
         return TelegramOutput(self.api, self.callback_data)
 
-    def sent_by_telegram(self, request: Request) -> bool:
+    def authentic(self, request: Request) -> bool:
         """Whether the request carries the webhook's secret token."""
         given = request.headers.get(SECRET_HEADER) or ""
         if self.settings is None or not given:
             return False
         return hmac.compare_digest(given.encode("utf-8"), self.settings.webhook_secret.encode())
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        # Conversations staff have taken over never reach the assistant (bot/takeover.py).
-        on_new_message = hold_for_staff(on_new_message)
-        webhook = body_limited(Blueprint)("clinic_telegram_webhook", __name__)
-
+    def add_routes(self, webhook: Blueprint) -> None:
         @webhook.listener("after_server_stop")
         async def close_session(*_: Any) -> None:
             if self.api is not None:
                 await self.api.close()
 
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "off"})
+    def parse(self, request: Request) -> dict[str, Any] | None:
+        return json_object(request)
 
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if self.settings is None:
-                return response.text("The Telegram channel is not configured.", status=503)
-            if not self.sent_by_telegram(request):
-                logger.warning("telegram: refused a request without the webhook's secret")
-                return response.text("Invalid secret token.", status=403)
-            await self._handle(_json_object(request), on_new_message)
-            # Always 200 once authenticated: anything else makes Telegram send it again.
-            return response.json({"ok": True})
+    def message_id(self, content: dict[str, Any]) -> str:
+        return loggable_id(content.get("update_id"))
 
-        return webhook
+    def accepted(self) -> HTTPResponse:
+        # Always 200 once authenticated: anything else makes Telegram send it again.
+        return response.json({"ok": True})
 
-    async def _handle(
-        self,
-        update: dict[str, Any] | None,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
-        if update is None:
-            logger.warning("telegram: an update that is not a JSON object; ignored")
-            return
-        update_id = loggable_id(update.get("update_id"))
-        if update_id != "?" and not self._seen_updates.first_time(update_id):
-            logger.info("telegram: update %s already handled", update_id)
-            return
-        incoming = await self._read(update, update_id)
-        output = self.get_output_channel()
-        if incoming is None or output is None:
-            return
-        # The conversation is "telegram:<chat id>": no other channel can name it.
-        conversation = conversation_id(self.name(), incoming.chat_id)
-        # Button presses count against the rate limit too; their payload is ours, as it is.
-        screened = screen(self.guard, conversation, incoming.payload or incoming.text)
-        if screened.text is None:
-            logger.info(
-                "telegram: update %s not passed on (%d chars, %s)",
-                update_id,
-                len(incoming.text or ""),
-                "answered" if screened.reply else "over the rate limit",
-            )
-            if screened.reply:
-                await output.send_text_message(incoming.chat_id, screened.reply)
-            return
-        text = incoming.payload or screened.text
-        logger.info(
-            "telegram: update %s received (%d chars%s)",
-            update_id,
-            len(text),
-            ", a button choice" if incoming.payload else "",
-        )
-        try:
-            await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    conversation,
-                    input_channel=self.name(),
-                    message_id=None if update_id == "?" else f"telegram-{update_id}",
-                )
-            )
-        except Exception as error:  # the text never goes in a log
-            logger.error(
-                "telegram: handling update %s failed (%s)", update_id, type(error).__name__
-            )
-
-    async def _read(self, update: dict[str, Any], update_id: str) -> Incoming | None:
+    async def read(self, content: dict[str, Any], message_id: str) -> Incoming | None:
         """The chat and text of a private message or button press; None for anything else."""
-        if isinstance(update.get("callback_query"), dict):
-            return await self._read_button(update["callback_query"], update_id)
-        message = update.get("message")
+        rasa_id = None if message_id == "?" else f"telegram-{message_id}"
+        if isinstance(content.get("callback_query"), dict):
+            return await self._read_button(content["callback_query"], message_id, rasa_id)
+        message = content.get("message")
         if not isinstance(message, dict):
-            logger.info("telegram: update %s is not a message; ignored", update_id)
+            logger.info("telegram: update %s is not a message; ignored", message_id)
             return None
         chat = _private_chat_id(message)
         if chat is None:
-            logger.info("telegram: update %s is not from a private chat; ignored", update_id)
+            logger.info("telegram: update %s is not from a private chat; ignored", message_id)
             return None
         text = message.get("text")
         if not isinstance(text, str):
-            return Incoming(chat)
+            return Incoming(chat, rasa_message_id=rasa_id)
         if text.strip() == "/start" or text.startswith("/start "):
-            return Incoming(chat, START_TEXT)
-        return Incoming(chat, text)
+            text = START_TEXT
+        return Incoming(chat, text, rasa_message_id=rasa_id)
 
-    async def _read_button(self, query: dict[str, Any], update_id: str) -> Incoming | None:
+    async def _read_button(
+        self, query: dict[str, Any], update_id: str, rasa_id: str | None
+    ) -> Incoming | None:
         query_id = str(query.get("id") or "")
         found = query.get("message")
         message: dict[str, Any] = found if isinstance(found, dict) else {}
@@ -486,7 +239,7 @@ class TelegramInput(ConfiguredFromEnv, InputChannel):
         if chat is None or not payload:
             logger.info("telegram: button press %s ignored (expired or not private)", update_id)
             return None
-        return Incoming(chat, payload=payload)
+        return Incoming(chat, payload=payload, rasa_message_id=rasa_id)
 
 
 def _private_chat_id(message: Mapping[str, Any]) -> str | None:
@@ -494,11 +247,3 @@ def _private_chat_id(message: Mapping[str, Any]) -> str | None:
     if not isinstance(chat, dict) or chat.get("type") != "private" or chat.get("id") is None:
         return None
     return str(chat["id"])
-
-
-def _json_object(request: Request) -> dict[str, Any] | None:
-    try:
-        body = json.loads(request.body.decode("utf-8", errors="replace") or "null")
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None

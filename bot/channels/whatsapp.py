@@ -22,13 +22,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import OutputChannel
+from sanic import response
 from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
@@ -37,25 +37,12 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels import (
-    BoundedStore,
-    ConfiguredFromEnv,
-    NotConfigured,
-    RedisStore,
-    ReplayGuard,
-    Screened,
-    body_limited,
-    conversation_id,
-    loggable_id,
-    public_webhook_url,
-    read_env,
-    screen,
-    shared_store,
-    split_text,
-)
-from bot.guard import MessageGuard
+from bot.channels.config import NotConfigured, public_webhook_url, required_settings
+from bot.channels.log_hygiene import loggable_id
+from bot.channels.state import BoundedStore, RedisStore, shared_store
+from bot.channels.text import split_text
+from bot.channels.webhook import Incoming, Platform, PlatformWebhook
 from bot.settings import Settings, get_settings
-from bot.takeover import hold_for_staff
 
 logger = logging.getLogger(__name__)
 # Twilio's HTTP client logs every request at INFO; ours stays quiet unless something fails.
@@ -91,7 +78,7 @@ class WhatsAppSettings:
         """The channel's part of bot.settings; `overrides` (credentials.yml keys such as
         `twilio_public_url`) win. Raises NotConfigured naming what is missing."""
         settings = settings or get_settings()
-        values = read_env(
+        values = required_settings(
             "WhatsApp",
             {
                 "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
@@ -258,37 +245,30 @@ def twilio_form(request: Request) -> RequestParameters:
     return RequestParameters(parse_qs(body, keep_blank_values=True))
 
 
-class WhatsAppInput(ConfiguredFromEnv, InputChannel):
+class WhatsAppInput(PlatformWebhook[WhatsAppSettings]):
     """`POST /webhooks/whatsapp/webhook`: Twilio's signed form posts for incoming messages."""
 
-    @classmethod
-    def name(cls) -> str:
-        return "whatsapp"
-
     settings_class = WhatsAppSettings
+    platform = Platform(
+        "whatsapp", "WhatsApp", "message", "refused a request without a valid Twilio signature",
+        refusal_reply="Invalid Twilio signature.",
+    )
 
     def __init__(
-        self,
-        settings: WhatsAppSettings | None,
-        http_client: HttpClient | None = None,
-        buttons: ButtonMemory | None = None,
-        guard: MessageGuard | None = None,
-        replays: ReplayGuard | None = None,
+        self, settings: WhatsAppSettings | None, http_client: HttpClient | None = None, **common
     ) -> None:
-        """`settings` None: the channel is off. `http_client`: Twilio's transport (tests)."""
-        self.settings = settings
-        # A signed request replayed (same MessageSid) is answered 200 and not handled again.
-        self.replays = replays or ReplayGuard(
-            "whatsapp-messages", get_settings().replay_window_seconds
-        )
-        self.buttons: ButtonMemory = buttons or StoredButtonMemory(
+        """`http_client`: Twilio's transport (tests); `common`: PlatformWebhook's arguments."""
+        self._http_client = http_client
+        super().__init__(settings, **common)
+
+    def prepare(self, settings: WhatsAppSettings | None) -> None:
+        self.buttons: ButtonMemory = StoredButtonMemory(
             store=shared_store("whatsapp-buttons", 10_000, BUTTON_MEMORY_SECONDS)
         )
-        self.guard = guard or MessageGuard.from_settings()
         self._client: Client | None = None
         self._validator: RequestValidator | None = None
         if settings is not None:
-            transport = http_client or TwilioHttpClient(
+            transport = self._http_client or TwilioHttpClient(
                 timeout=SEND_TIMEOUT_SECONDS, logger=_twilio_http_logger
             )
             self._client = Client(settings.account_sid, settings.auth_token, http_client=transport)
@@ -299,7 +279,7 @@ class WhatsAppInput(ConfiguredFromEnv, InputChannel):
             return None
         return WhatsAppOutput(self._client, self.settings.whatsapp_number, self.buttons)
 
-    def signed_by_twilio(self, request: Request) -> bool:
+    def authentic(self, request: Request) -> bool:
         """Whether the request carries Twilio's signature for the public URL and its form."""
         signature = request.headers.get("X-Twilio-Signature")
         if not signature or self.settings is None or self._validator is None:
@@ -309,82 +289,28 @@ class WhatsAppInput(ConfiguredFromEnv, InputChannel):
             url = f"{url}?{request.query_string}"
         return self._validator.validate(url, twilio_form(request), signature)
 
-    def incoming(self, sender_id: str, body: str) -> tuple[Screened, bool]:
-        """What a client's message asks of the assistant, and whether it chose a button."""
-        screened = screen(self.guard, sender_id, body)
-        if screened.text is None:
-            return screened, False
-        payload = match_button(screened.text, self.buttons.take(sender_id))
-        if payload is not None:
-            return Screened(text=payload), True
-        return screened, False
+    def parse(self, request: Request) -> RequestParameters:
+        return twilio_form(request)
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        # Conversations staff have taken over never reach the assistant (bot/takeover.py).
-        on_new_message = hold_for_staff(on_new_message)
-        webhook = body_limited(Blueprint)("clinic_whatsapp_webhook", __name__)
+    def message_id(self, content: RequestParameters) -> str:
+        return loggable_id(content.get("MessageSid"))
 
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.settings else "off"})
+    def accepted(self) -> HTTPResponse:
+        return response.text(EMPTY_TWIML, content_type="text/xml")
 
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if self.settings is None:
-                return response.text("The WhatsApp channel is not configured.", status=503)
-            if not self.signed_by_twilio(request):
-                logger.warning("whatsapp: refused a request without a valid Twilio signature")
-                return response.text("Invalid Twilio signature.", status=403)
-            await self._handle(request, on_new_message)
-            return response.text(EMPTY_TWIML, content_type="text/xml")
-
-        return webhook
-
-    async def _handle(
-        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
-        form = twilio_form(request)
-        message_id = loggable_id(form.get("MessageSid"))
-        if message_id != "?" and not self.replays.first_time(message_id):
-            logger.info("whatsapp: message %s already handled (a replay); ignored", message_id)
-            return
-        sender = (form.get("From") or "").strip()
-        output = self.get_output_channel()
-        if not sender or output is None:
-            logger.warning("whatsapp: message %s has no sender; ignored", message_id)
-            return
+    async def read(self, content: RequestParameters, message_id: str) -> Incoming | None:
         # Twilio's "whatsapp:+E164" is already the conversation id of the WhatsApp channel.
-        sender = conversation_id(self.name(), sender)
-        screened, chosen = self.incoming(sender, form.get("Body") or "")
-        if screened.text is None:
-            logger.info(
-                "whatsapp: message %s not passed on (%d chars, %s media, %s)",
-                message_id,
-                len(form.get("Body") or ""),
-                loggable_id(form.get("NumMedia")),
-                "answered" if screened.reply else "over the rate limit",
-            )
-            if screened.reply:
-                await output.send_text_message(sender, screened.reply)
-            return
-        text = screened.text
-        logger.info(
-            "whatsapp: message %s received (%d chars%s)",
-            message_id,
-            len(text),
-            ", a button choice" if chosen else "",
+        sender = (content.get("From") or "").strip()
+        if not sender:
+            logger.warning("whatsapp: message %s has no sender; ignored", message_id)
+            return None
+        return Incoming(
+            sender,
+            content.get("Body") or "",
+            rasa_message_id=content.get("MessageSid") or None,
+            detail=f"{loggable_id(content.get('NumMedia'))} media",
         )
-        try:
-            await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    sender,
-                    input_channel=self.name(),
-                    message_id=form.get("MessageSid") or None,
-                )
-            )
-        except Exception as error:  # Twilio would only log it; the text never goes in a log
-            logger.error(
-                "whatsapp: handling message %s failed (%s)", message_id, type(error).__name__
-            )
+
+    def chosen_button(self, conversation: str, text: str) -> str | None:
+        """ "1", "2"... or a title: the payload of one of the buttons of the last turn."""
+        return match_button(text, self.buttons.take(conversation))

@@ -50,8 +50,10 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
 from bot.booking.guesses import ADDRESS_METADATA_KEY, address_key
-from bot.channels import TrustedProxies, conversation_id, limit_request_bodies, platform_id
 from bot.channels import widget_push as push
+from bot.channels.conversations import conversation_id, platform_id, valid_session_id
+from bot.channels.incoming import TrustedProxies
+from bot.channels.server import prepare_server
 from bot.guard import MessageGuard
 from bot.settings import Settings, get_settings
 from bot.takeover import hold_for_staff
@@ -81,11 +83,6 @@ DEMO_CSP = (
 )
 _STYLE_BLOCK = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
 
-_SESSION_ID = re.compile(
-    r"^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
-)
-
-
 def parse_origins(value: str | Iterable[str] | None) -> list[str]:
     """Origins from a comma/space separated string or a list, without trailing slashes."""
     if value is None:
@@ -107,14 +104,6 @@ def allowed_origins(
     if not origins:
         origins = parse_origins((credentials or {}).get("cors_allowed_origins"))
     return origins or list(DEFAULT_ALLOWED_ORIGINS)
-
-
-def valid_session_id(value: object) -> str | None:
-    """The session id if it looks like a browser-made UUID (lower-cased), else None."""
-    if not isinstance(value, str):
-        return None
-    value = value.strip().lower()
-    return value if _SESSION_ID.match(value) else None
 
 
 def demo_csp(demo_html: bytes) -> str:
@@ -140,7 +129,7 @@ class WidgetBlueprint(SocketBlueprint):
         self.ctx.static_files = read_static_files()
 
     def register(self, app: Sanic, options: dict[str, Any]) -> None:
-        limit_request_bodies(app)  # socket.io's long-polling POSTs included
+        prepare_server(app)  # the body limit covers socket.io's long-polling POSTs
         sio: AsyncServer = self.ctx.sio
 
         async def socketio_endpoint(request: Request) -> HTTPResponse:

@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.conversations import valid_session_id
 from bot.outbox.transports.widget import BOT_MESSAGE_EVENT, REDIS_CHANNEL
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,6 @@ def redis_client_manager():
 
 def _push_message(data: Any) -> tuple[str, dict[str, Any]] | None:
     """(session id, bot_uttered payload) of a well-formed push, else None."""
-    from bot.channels.widget import valid_session_id
-
     if not isinstance(data, dict) or not isinstance(data.get("message"), dict):
         return None
     session_id = valid_session_id(data.get("session_id"))

@@ -24,8 +24,8 @@ def add_commands(commands: Commands) -> None:
 def _set_webhook(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.channels import NotConfigured
-    from bot.channels.telegram import TelegramError, TelegramSettings, set_webhook
+    from bot.channels.config import NotConfigured
+    from bot.channels.telegram_api import TelegramError, TelegramSettings, set_webhook
 
     with reported(NotConfigured, TelegramError, ValueError):
         url = asyncio.run(set_webhook(TelegramSettings.from_settings(), args.url))

@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.knowledge.bundle import KnowledgeBundle
 from bot.knowledge.errors import KnowledgeError
 from bot.knowledge.schema import ConditionSpec, PractitionerSpec, TopicSpec, TreatmentSpec
-
-if TYPE_CHECKING:  # reading imports this module; the bundle is only a type here
-    from bot.knowledge.reading import KnowledgeBundle
 
 
 @dataclass(frozen=True)

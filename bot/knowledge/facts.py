@@ -2,7 +2,9 @@
 
 Each fact is written once in the YAML; these replies only arrange it. The hours reply reads
 the message for which day is meant: a weekday name, today, tomorrow, the weekend, or
-evenings ("open late", "after work").
+evenings ("open late", "after work"). `fact_asked` tells a clinic-fact question by its
+wording ("what time do you close on thursday", "what's your phone number"), so it is
+answered from the YAML before any retrieval can offer a choice or another topic.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def address_reply(clinic: Clinic) -> str:
 
 
 def phone_reply(clinic: Clinic) -> str:
-    return f"You can call us on {clinic.phone}."
+    return f"You can call us on {clinic.phone}, or email {clinic.email}."
 
 
 def email_reply(clinic: Clinic) -> str:
@@ -124,3 +126,108 @@ def practitioners_reply(practitioners: list[PractitionerDays], message: str = ""
         for p in practitioners
     ]
     return "Our practitioners and the days they see clients:\n" + "\n".join(lines)
+
+
+# How clients ask for each fact. Narrow on purpose: a clinic-fact answer to "where do the
+# needles go" or "what time should I arrive" would be wrong, while retrieval still finds the
+# fact topics for wordings these patterns miss. First match wins (email before phone and
+# address: "what's your email address"; people before hours: "who works on saturdays").
+_DAYS = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|satur|sun)(?:day)?s?"
+_YOU = r"(?:you|u|ya|the\s+(?:clinic|practice|place))"
+_FACT_WORDINGS: dict[str, tuple[str, ...]] = {
+    "email": (
+        r"e-?mail\s+(?:address|addy)",
+        r"(?:your|the|clinic'?s?|an?|what)\s+e-?mail\b(?!\s+(?:me|confirmation|reminder))",
+        rf"e-?mail\s+(?:{_YOU}|us|for\s+(?:the|your))\b",
+        r"(?:by|via|on)\s+e-?mail\s*\??$",
+        r"^e-?mail\s*\??$",
+    ),
+    "phone": (
+        r"(?:phone|telephone|tel|contact|mobile|landline|whatsapp)\s*(?:number|no\b|#)",
+        r"\btelephone\b",
+        rf"(?:your|ur|the|{_YOU}'?s?|a|best)\s+(?:phone\s+)?number\b(?!\s+of\b)",
+        r"what\s+number\s+(?:do|should|can|to)\b",
+        r"^(?:phone|number)\s*\??$",
+        r"number\s+(?:to|do\s+i|i\s+can|should\s+i|for\s+(?:the|you))",
+        rf"(?:can|could|do|should|how\s+do|how\s+can)\s+i\s+(?:call|ring|phone|contact)\s+{_YOU}\b",
+        rf"(?:call|ring|phone)\s+{_YOU}\s*\??$",
+        r"give\s+(?:you|u)\s+a\s+(?:ring|call)",
+        r"contact\s+(?:details|info)",
+        rf"how\s+(?:do|can)\s+i\s+(?:get\s+in\s+touch|reach\s+{_YOU})",
+    ),
+    "practitioners": (
+        r"who\s+(?:are|is)\s+(?:the|your)\s+(?:practitioners?|acupuncturists?|therapists?|team)\b"
+        r"(?!\s+(?:qualified|registered|insured|trained))",
+        r"who'?s\s+(?:the|your)\s+(?:practitioner|acupuncturist|therapist)\b",
+        r"who\s+(?:will|would|does|do)\s+(?:treat|see)\s+(?:me|my)",
+        r"who\s+(?:will|would|do)\s+i\s+(?:see|be\s+seeing|be\s+treated\s+by)",
+        r"who'?s\s+(?:treating|doing)\s+(?:me|my)",
+        r"who\s+(?:will|would|does|do)\s+(?:do|carry\s+out)\s+(?:the|my)\s+(?:treatments?|sessions?)",
+        r"who\s+works?\s+(?:on|there|at)",
+        r"which\s+(?:practitioner|acupuncturist)s?\s+(?:works?|is\s+in|is\s+on)",
+        r"practitioners?\s+(?:are\s+)?called",
+        r"names?\s+of\s+(?:the|your)\s+(?:practitioners?|acupuncturists?)",
+    ),
+    "hours": (
+        r"open(?:ing)?\s+(?:hours|times)",
+        r"(?:your|the\s+clinic'?s?|what\s+are\s+the|what)\s+hours\b",
+        r"hours\s+(?:of\s+business|do\s+you\s+(?:work|open))",
+        rf"(?:what\s+time|when|how\s+late|how\s+early|till\s+when|until\s+when)\s+(?:do|does|are|is)"
+        rf"\s+{_YOU}\s+(?:open|close|closing|shut|finish|start|stay\s+open|work)",
+        rf"(?:are|r|is)\s+{_YOU}\s+(?:still\s+|even\s+)?open\b",
+        rf"(?:what|wat|wot)\s+time\s+(?:do\s+|does\s+)?{_YOU}\s+(?:open|close|shut|finish)",
+        r"is\s+it\s+open\s+(?:on|at|today|tomorrow|tonight|late|this|till|until|over)",
+        rf"(?:do|does)\s+{_YOU}\s+(?:open|close|shut)\b",
+        rf"{_YOU}\s+(?:open|closed?)\s+(?:on|at|today|tomorrow|late|this|over|till|until)",
+        rf"open\s+(?:late|on\s+(?:the\s+)?(?:weekends?|bank\s+holidays?|{_DAYS})|evenings?|{_DAYS})",
+        rf"(?:do|does|can)\s+{_YOU}\s+(?:do|have|offer|open|work)\s+(?:any\s+)?(?:late\s+)?"
+        rf"(?:evening|late|weekend|{_DAYS}|night|early\s+morning)s?\b",
+        rf"(?:what|which)\s+days\s+(?:are|r|do|does)\s+{_YOU}\s+(?:open|work)",
+        r"late\s+(?:night\s+)?opening",
+        rf"(?:evening|late|weekend|early|{_DAYS})\s+(?:appointments?|appts?|slots?|sessions?)\s*\??$",
+        r"(?:latest|last|earliest)\s+(?:appointment|slot|time)",
+        rf"(?:are|r|is)\s+{_YOU}\s+closed",
+        rf"closed\s+on\s+(?:{_DAYS}|the\s+weekends?|weekends?|bank\s+holidays?)",
+        rf"can\s+i\s+come\s+(?:in\s+)?(?:on\s+)?(?:a\s+)?(?:{_DAYS}|weekends?|evenings?|after\s+work|"
+        r"before\s+work|in\s+the\s+evening)\s*\??$",
+        r"(?:what|which)\s+days\s+(?:can\s+i\s+come|do\s+you\s+do)",
+        r"^(?:opening\s+)?hours\s*\??$",
+    ),
+    "address": (
+        r"\baddress\b",
+        r"post\s?code",
+        r"directions",
+        r"where\s*abouts",
+        rf"where\s+(?:are|r)\s+{_YOU}\b",
+        r"where\s+is\s+(?:the\s+|your\s+)?(?:clinic|practice)",
+        r"where'?s\s+(?:the\s+|your\s+)?(?:clinic|practice)",
+        rf"where\s+(?:exactly\s+)?(?:are\s+{_YOU}|is\s+it)\s+(?:based|located)",
+        rf"how\s+do\s+i\s+(?:find|get\s+to)\s+{_YOU}",
+        rf"(?:which|what)\s+(?:street|road|part\s+of\s+town|area)\s+(?:are|r|is)\s+{_YOU}",
+        r"your\s+location",
+        r"(?:located|based)\s+where",
+        r"where\s+is\s+it\s*(?:based|located)?\s*\??$",
+        r"where\s+do\s+i\s+(?:go|come)\b(?!\s+(?:after|before|if|when))",
+        r"(?:the|your|clinic'?s?)\s+location\b",
+        r"^location\s*\??$",
+        r"how\s+do\s+i\s+get\s+there",
+        r"\b(?:google\s+)?maps?\b(?!\s+out)",
+        r"sat\s?nav",
+        r"nearest\s+(?:train\s+|bus\s+)?(?:station|bus\s+stop|car\s+park|tube)",
+        rf"(?:are|r|is)\s+{_YOU}\s+(?:near|close\s+to|in\s+(?:the\s+)?(?:city|centre|center|town|"
+        r"bristol))",
+    ),
+}
+_FACT_PATTERNS = tuple(
+    (fact, re.compile(r"\b(?:" + "|".join(wordings) + ")"))
+    for fact, wordings in _FACT_WORDINGS.items()
+)
+
+
+def fact_asked(message: str) -> str | None:
+    """The clinic fact a message plainly asks for ("hours", "phone", ...), or None."""
+    text = " ".join(message.lower().replace("\u2019", "'").split())
+    for fact, pattern in _FACT_PATTERNS:
+        if pattern.search(text):
+            return fact
+    return None

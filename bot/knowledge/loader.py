@@ -5,8 +5,8 @@ updates what changed and removes what was deleted, so running it twice changes
 nothing. Any problem is reported as `file:line: reason` before the store is
 touched.
 
-The jobs live apart: reading (YAML, schema, file:line), checks (what spans files),
-store_sync (writing to the store); this module joins them and keeps the names
+The jobs live apart: reading (YAML, schema, file:line) into a bundle, checks (what
+spans files), store_sync (writing to the store); this module joins them and keeps the names
 callers import from it.
 """
 
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.knowledge.bundle import KnowledgeBundle
 from bot.knowledge.checks import problems
 from bot.knowledge.errors import KnowledgeError
-from bot.knowledge.reading import TOPICS_FOLDER, KnowledgeBundle, read_knowledge_dir
+from bot.knowledge.reading import TOPICS_FOLDER, read_knowledge_dir
 from bot.knowledge.store_sync import LoadReport, TableChanges, sync_store
 from bot.store.models import KnowledgeLoad
 from bot.store.session import session_scope

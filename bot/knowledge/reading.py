@@ -7,7 +7,6 @@ store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from bot.knowledge.bundle import KnowledgeBundle
 from bot.knowledge.checks import Places, check_across_files
 from bot.knowledge.errors import KnowledgeError
 from bot.knowledge.schema import (
@@ -29,19 +29,6 @@ from bot.settings import get_settings
 
 # New topics may live one file per category in this sub-folder of the knowledge directory.
 TOPICS_FOLDER = "topics"
-
-
-@dataclass
-class KnowledgeBundle:
-    """Everything in the knowledge directory, validated."""
-
-    clinic: ClinicSpec
-    topics: list[TopicSpec]
-    conditions: list[ConditionSpec]
-    treatments: list[TreatmentSpec]
-    practitioners: list[PractitionerSpec] = field(default_factory=list)
-    # topic key -> (file, line), for problems found after parsing (see `problems`).
-    topic_locations: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
 
 
 def _line_of(document: Any, location: tuple) -> int | None:

@@ -4,11 +4,12 @@ changed, remove what was deleted (so loading twice changes nothing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.knowledge.bundle import KnowledgeBundle
 from bot.knowledge.schema import PractitionerSpec, TopicSpec
 from bot.store.models import (
     ClinicInfo,
@@ -22,9 +23,6 @@ from bot.store.models import (
     WorkingHours,
     utc_now,
 )
-
-if TYPE_CHECKING:
-    from bot.knowledge.reading import KnowledgeBundle
 
 
 @dataclass

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -34,13 +33,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import coo_matrix
 
-from bot import rasa_speedups, safety
+from bot import safety
 from bot.knowledge.loader import read_knowledge_dir
 from bot.nlu.conditions import ConditionMatcher, ConditionMention
-
-# Every Rasa process that loads our model imports this module: the place to speed up
-# Rasa's per-action response check (see bot/rasa_speedups.py).
-rasa_speedups.install()
+from bot.nlu.graph import ConfiguredComponent, StoredComponent
 
 CONDITION_ENTITY = "condition"
 EMERGENCY_INTENT = "emergency"
@@ -59,7 +55,7 @@ def _condition_synonyms(knowledge_dir: str | None) -> dict[str, list[str]]:
     ],
     is_trainable=True,
 )
-class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
+class ConditionEntityExtractor(StoredComponent, ConfiguredComponent, EntityExtractorMixin):
     """Extracts `condition` entities whose value is the store's canonical condition key.
 
     Training reads the synonyms from the knowledge files and keeps them in the
@@ -81,25 +77,11 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        synonyms: dict[str, list[str]] | None = None,
         name: str = "ConditionEntityExtractor",
     ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._name = name
-        self._synonyms = synonyms or {}
-        self._matcher = ConditionMatcher(self._synonyms) if synonyms else None
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ConditionEntityExtractor:
-        return cls(config, model_storage, resource, name=execution_context.node_name)
+        super().__init__({**self.get_default_config(), **config}, model_storage, resource, name)
+        self._synonyms: dict[str, list[str]] = {}
+        self._matcher: ConditionMatcher | None = None
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -113,18 +95,9 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
             (directory / SYNONYMS_FILE).write_text(json.dumps(self._synonyms), encoding="utf-8")
         return self._resource
 
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> ConditionEntityExtractor:
-        with model_storage.read_from(resource) as directory:
-            synonyms = json.loads((directory / SYNONYMS_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, synonyms, execution_context.node_name)
+    def restore(self, directory: Path) -> None:
+        self._synonyms = json.loads((directory / SYNONYMS_FILE).read_text(encoding="utf-8"))
+        self._matcher = ConditionMatcher(self._synonyms) if self._synonyms else None
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Training examples get the feature only: their entities are the data's own."""
@@ -170,7 +143,7 @@ class ConditionEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class EmergencyIntentOverride(GraphComponent):
+class EmergencyIntentOverride(ConfiguredComponent):
     """Makes emergencies win over any classifier, and side-effect questions never count.
 
     Put it last in the pipeline (after FallbackClassifier): a message that
@@ -179,16 +152,6 @@ class EmergencyIntentOverride(GraphComponent):
     after?") that the classifier took for an emergency falls back to its next
     best intent.
     """
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EmergencyIntentOverride:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -9,9 +9,9 @@ deterministic (one score per data set, not one per random seed) and takes second
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -19,6 +19,8 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+
+from bot.nlu.graph import StoredComponent
 
 # What a saved classifier may contain beyond skops' own trusted types: the TF-IDF
 # weights are kept as a sparse diagonal matrix. Anything else is refused on load.
@@ -30,7 +32,7 @@ class UntrustedModelError(ValueError):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
+class TfidfLogisticRegressionClassifier(StoredComponent, LogisticRegressionClassifier):
     """Logistic regression over TF-IDF weighted sentence features."""
 
     @staticmethod
@@ -71,27 +73,15 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
             ]
         )
 
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TfidfLogisticRegressionClassifier:
-        """Load the trained pipeline; a model without one, or with foreign types, fails loudly.
+    def restore(self, directory: Path) -> None:
+        """The trained pipeline; a model without one, or with foreign types, fails loudly.
 
         (Rasa's parent class logs at debug level and goes on untrained.)
         """
         import skops.io as sio
 
-        with model_storage.read_from(resource) as model_dir:
-            path = model_dir / f"{resource.name}.skops"
-            untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
-            if untrusted:
-                raise UntrustedModelError(f"{path.name} holds untrusted types: {sorted(untrusted)}")
-            classifier = sio.load(path, trusted=TRUSTED_TYPES)
-        component = cls(config, execution_context.node_name, model_storage, resource)
-        component.clf = classifier
-        return component
+        path = directory / f"{self._resource.name}.skops"
+        untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+        if untrusted:
+            raise UntrustedModelError(f"{path.name} holds untrusted types: {sorted(untrusted)}")
+        self.clf = sio.load(path, trusted=TRUSTED_TYPES)

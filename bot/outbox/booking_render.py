@@ -8,7 +8,7 @@ booking has nothing left to send. Planning the rows is bot.outbox.bookings.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -21,11 +21,9 @@ from bot.outbox import (
     REMINDER,
 )
 from bot.outbox.calendar import CalendarEvent, booking_uid, build_ics, content_type
+from bot.outbox.preparing import Claimed, Defer, Obsolete, Prepared, Send
 from bot.outbox.quiet_hours import in_quiet_hours, out_of_quiet_hours
 from bot.store.models import Booking, BookingStatus, ClinicInfo, Treatment
-
-if TYPE_CHECKING:
-    from bot.outbox.sender import Claimed, Prepared
 
 REMINDER_BUTTONS = [
     {"title": "Keep it", "payload": "1"},
@@ -65,8 +63,6 @@ def _greeting(booking: Booking) -> str:
 
 
 def prepare_booking_message(session: Session, message: Claimed, now: datetime) -> Prepared:
-    from bot.outbox.sender import Defer, Obsolete, Send
-
     booking = session.get(Booking, message.booking_id) if message.booking_id else None
     if booking is None:
         return Obsolete("booking_gone")

@@ -35,8 +35,16 @@ from typing import IO, Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
+from bot.outbox.preparing import (  # noqa: F401 - Send, Obsolete, Defer: re-exported
+    Claimed,
+    Defer,
+    Obsolete,
+    Prepared,
+    Preparer,
+    Send,
+    send_as_is,
+)
 from bot.outbox.transports import (
     Delivery,
     PermanentFailure,
@@ -54,49 +62,6 @@ DEFAULT_LEASE = timedelta(minutes=5)  # longer than any transport's timeout
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A snapshot of a claimed row: what sending needs, outside any transaction."""
-
-    id: int
-    kind: str
-    channel: str
-    recipient: str
-    body: dict[str, Any]
-    booking_id: int | None
-    handoff_id: int | None
-    attempts: int
-    token: str
-
-
-# What a kind's preparer decides just before sending.
-@dataclass(frozen=True)
-class Send:
-    body: Mapping[str, Any]
-    channel: str | None = None  # None: the row's own
-    recipient: str | None = None
-
-
-@dataclass(frozen=True)
-class Obsolete:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Defer:
-    until: datetime
-    reason: str
-
-
-Prepared = Send | Obsolete | Defer
-Preparer = Callable[[Session, Claimed, datetime], Prepared]
-
-
-def send_as_is(session: Session, message: Claimed, now: datetime) -> Prepared:
-    """Kinds whose body is ready to send (the console's notifications and replies)."""
-    return Send(message.body)
 
 
 @dataclass(frozen=True)

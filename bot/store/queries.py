@@ -117,14 +117,19 @@ class FaqEntry:
     title: str
     intent: str | None
     questions: tuple[str, ...]
+    fact: str | None = None  # a computed clinic fact ("hours", "phone" ...)
 
 
 def faq_entries(session: Session) -> list[FaqEntry]:
     """Every topic with the ways clients ask it, by key."""
     rows = session.execute(
-        select(Topic.key, Topic.title, Topic.intent, Topic.questions).order_by(Topic.key)
+        select(Topic.key, Topic.title, Topic.intent, Topic.questions, Topic.fact).order_by(
+            Topic.key
+        )
     ).all()
-    return [FaqEntry(k, title, intent, tuple(qs or ())) for k, title, intent, qs in rows]
+    return [
+        FaqEntry(k, title, intent, tuple(qs or ()), fact) for k, title, intent, qs, fact in rows
+    ]
 
 
 def knowledge_version(session: Session) -> int:

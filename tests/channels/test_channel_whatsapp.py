@@ -19,7 +19,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 
-from bot.channels import split_text
+from bot.channels.text import split_text
 from bot.channels.whatsapp import (
     EMPTY_TWIML,
     Button,

@@ -11,10 +11,11 @@ import time
 
 import pytest
 
-from bot.channels import RedisStore, redis_client, shared_store
+from bot.channels.state import RedisStore, shared_store
 from bot.channels.telegram import StoredCallbackData
 from bot.channels.whatsapp import Button, StoredButtonMemory
 from bot.guard import MessageGuard, RedisRateLimiter
+from bot.redis_connection import redis_client
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 

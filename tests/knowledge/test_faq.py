@@ -17,7 +17,7 @@ from actions.answers import ActionAnswerQuestion, ActionOutOfScope
 from actions.common import ANSWERS
 from actions.front_desk import ActionFallback, ActionFrontDesk
 from actions.suitability import ActionCheckSuitability
-from bot.answers import BOT_TOPIC, TOPIC_ENTITY, Answers
+from bot.answers import BOT_TOPIC, TOPIC_ENTITY, UNLISTED_CONDITION, Answers
 from bot.cli import main as clinic_main
 from bot.guard import neutralise_payload
 from bot.handoff import HandoffQueue
@@ -36,7 +36,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 def entries() -> list[FaqEntry]:
-    return [FaqEntry(t.key, t.title, t.intent, tuple(t.questions)) for t in KNOWLEDGE.topics]
+    return [
+        FaqEntry(t.key, t.title, t.intent, tuple(t.questions), t.fact) for t in KNOWLEDGE.topics
+    ]
 
 
 INDEX = retrieval.FaqIndex(entries())
@@ -208,6 +210,66 @@ def test_who_works_on_a_named_day():
             assert (practitioner.name in text) == works
 
 
+# Ways of asking for a clinic fact (written from public clinic FAQ and contact pages), and
+# questions that only look like one.
+FACT_WORDINGS = {
+    "hours": [
+        "what time do you close on thursday",
+        "wat time u open til",
+        "do you do evening appointments?",
+        "are you open bank holiday monday",
+        "r u open sundays",
+        "is the clinic closed on mondays",
+        "what's the latest appointment",
+        "do you work saturdays",
+        "whats ur opening times",
+    ],
+    "phone": [
+        "what's your phone number",
+        "whats the number to ring",
+        "how do i contact you",
+        "can i call you to book",
+        "number?",
+    ],
+    "email": ["can i email you", "what is your email", "the clinic email?", "e-mail address pls"],
+    "address": [
+        "what's your address",
+        "where are you based",
+        "how do i get there",
+        "are you in the city centre",
+        "what is the postcode",
+        "where abouts are you",
+    ],
+    "practitioners": ["who will treat me", "who works on tuesdays", "who is the practitioner"],
+}
+NOT_FACTS = [
+    "where do the needles go on my face",
+    "what time should i get there",
+    "are your practitioners qualified",
+    "who are your practitioners qualified with",
+    "what number of sessions do i need",
+    "how many hours does it take",
+    "will you email me a confirmation",
+    "where do i go after the session",
+    "is it open to men",
+    "can you call me back",
+]
+
+
+@pytest.mark.parametrize(
+    "fact, message", [(f, m) for f, wordings in FACT_WORDINGS.items() for m in wordings]
+)
+def test_a_plain_clinic_fact_question_is_answered_from_the_yaml(fact, message):
+    assert facts.fact_asked(message) == fact
+    reply = ANSWERS.respond("ask_question", message)
+    assert reply is not None and TOPICS[reply.topic].fact == fact, reply
+
+
+@pytest.mark.parametrize("message", NOT_FACTS)
+def test_questions_that_only_look_like_a_clinic_fact_are_not_one(message):
+    assert facts.fact_asked(message) is None
+
+
 # --- answers: placeholders, policies, booking offers ------------------------------------
 
 
@@ -301,6 +363,34 @@ def test_a_typed_payload_that_sets_anything_else_is_plain_text():
         assert not neutralise_payload(typed).startswith("/")
 
 
+def test_something_the_store_has_no_notes_on_gets_an_honest_answer_and_a_call_offer():
+    message = "can I have this if I use tretinoin cream"
+    messages, _ = run(ActionCheckSuitability(), tracker("ask_suitability", message))
+
+    assert messages[0]["text"] == UNLISTED_CONDITION
+    assert "which condition" not in messages[0]["text"].lower()
+    assert CLINIC.phone in messages[1]["text"]  # the consultation call, with the phone
+    assert not offers_booking(messages)
+
+
+def test_a_suitability_question_naming_nothing_still_asks_which_condition():
+    messages, _ = run(ActionCheckSuitability(), tracker("ask_suitability", "is it ok for me?"))
+    assert messages[0]["text"] == ANSWERS.suitability([])
+
+
+@pytest.mark.parametrize(
+    "intent, message, keys",
+    [
+        ("ask_question", "does it hurt? and how much is it", ("pain", "price")),
+        ("ask_pain", "does it hurt and can i drive home afterwards", ("pain", "driving")),
+    ],
+)
+def test_a_message_with_two_clear_questions_gets_both_answers(intent, message, keys):
+    reply = ANSWERS.respond(intent, message)
+    for key in keys:
+        assert ANSWERS.topic_reply(key).text[:60] in reply.text, key
+
+
 def test_talk_to_the_practitioner_first_offers_a_call_not_booking():
     consult = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.CONSULT_FIRST][0]
     entity = condition_entity(consult.key)
@@ -335,6 +425,13 @@ def test_are_you_a_bot_says_so_and_offers_a_person(store_url):
     ), messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_human"]
     assert len(HandoffQueue(store_url).list()) == before  # no handoff until they say so
+
+
+def test_asking_for_the_phone_number_gives_the_number_not_a_handoff(store_url):
+    before = len(HandoffQueue(store_url).list())
+    messages, _ = run(ActionFrontDesk(), tracker("request_human", "what's your phone number?"))
+    assert CLINIC.phone in messages[0]["text"]
+    assert len(HandoffQueue(store_url).list()) == before
 
 
 def test_asking_for_a_person_still_hands_off(store_url):

@@ -3,7 +3,8 @@ only the topic titles and public clinic FAQ pages). Never tuned on: thresholds c
 cross-validation over the topics' own questions (bench/faq.py).
 
 - top-1: the best-ranked topic is one of the question's labels;
-- a wrong topic answered outright (above the threshold, no "Do you mean" choice);
+- a wrong topic answered outright (above the threshold, no "Do you mean" choice), and the
+  right one answered outright often enough;
 - clinic-fact questions are answered from the YAML (the fact is in the reply).
 """
 
@@ -22,15 +23,20 @@ from tests.stores import KNOWLEDGE_DIR
 
 HOLDOUT = PROJECT_ROOT / "tests" / "faq_holdout.yml"
 # Aims of issue 15: top-1 0.95 and at most 2% wrong answers. The top-1 gate is set at what
-# the index reached (0.90, first and last scoring), below the aim; see
-# docs/benchmarks.md. Raise it when the figure rises; never add hold-out questions to topics.
-MIN_TOP1 = 0.90
+# the index reaches (0.900 with similarity alone; 0.916 with the ridge classifier blended
+# in and the clinic-fact wordings), below the aim; see docs/benchmarks.md. Raise it when
+# the figure rises; never add hold-out questions to topics.
+MIN_TOP1 = 0.91
 MAX_WRONG_ANSWERED = 0.02
-# Aim: every clinic-fact question answered from the YAML. Not reached; the gates are what the
-# CV-chosen thresholds (0.50, margin 0.12) reach: 19 of 36 directly, 32 of 36 directly or
-# with one press of the fact's "Do you mean" button (docs/benchmarks.md).
-MIN_FACTS_DIRECT = 0.52
-MIN_FACTS_REACHED = 0.88
+# A "Do you mean" choice reads as half an answer: the share answered right outright (0.39
+# with the first thresholds, 0.52 now) must not fall back.
+MIN_RIGHT_OUTRIGHT = 0.50
+# Aim: every clinic-fact question answered from the YAML. Not reached; the gates are what
+# the clinic-fact wordings (bot/knowledge/facts.py) and the CV-chosen thresholds reach: 28
+# of 36 directly (was 19), 33 of 36 directly or with one press of the fact's "Do you mean"
+# button (was 32) (docs/benchmarks.md).
+MIN_FACTS_DIRECT = 0.77
+MIN_FACTS_REACHED = 0.91
 
 KNOWLEDGE = read_knowledge_dir(KNOWLEDGE_DIR)
 CLINIC = KNOWLEDGE.clinic
@@ -81,6 +87,15 @@ def test_few_wrong_topics_are_answered_outright(holdout_store):
         and decision.answer.key not in labels
     ]
     assert len(wrong) / len(results) <= MAX_WRONG_ANSWERED, wrong
+
+
+def test_most_questions_are_answered_outright_not_offered_as_a_choice(holdout_store):
+    results = rankings(holdout_store)
+    right = sum(
+        (decision := retrieval.decide(ranked)).answer is not None and decision.answer.key in labels
+        for labels, ranked in results
+    )
+    assert right / len(results) >= MIN_RIGHT_OUTRIGHT, f"answered right {right}/{len(results)}"
 
 
 def _fact_values(fact: str) -> list[str]:

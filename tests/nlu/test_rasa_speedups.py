@@ -103,3 +103,58 @@ def test_stored_events_deserialise_as_before() -> None:
     events = [UserUttered("does it hurt?"), ActionExecuted("action_listen"), SlotSet("x", 1)]
     restored = [Event.from_parameters(event.as_dict()) for event in events]
     assert restored == events
+
+
+# --- installed by the Rasa server's start, once ------------------------------------------
+
+
+def test_registering_the_channels_installs_them_once_with_one_log_line(monkeypatch, caplog):
+    import logging
+    import uuid
+
+    from sanic import Sanic
+
+    from bot.channels.rest import GuardedRestInput
+    from bot.channels.telegram import TelegramInput
+    from bot.channels.whatsapp import WhatsAppInput
+
+    calls = []
+    monkeypatch.setattr(rasa_speedups, "install", lambda: calls.append("install") or True)
+    rasa_speedups.install_once.cache_clear()
+    app = Sanic(f"speedups_{uuid.uuid4().hex[:12]}")
+
+    async def on_new_message(message) -> None:
+        return None
+
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.rasa_speedups"):
+            for channel in (GuardedRestInput(), TelegramInput(None), WhatsAppInput(None)):
+                app.blueprint(
+                    channel.blueprint(on_new_message), url_prefix=f"/webhooks/{channel.name()}"
+                )
+    finally:
+        rasa_speedups.install_once.cache_clear()
+
+    assert calls == ["install"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.rasa_speedups"]
+    assert len(lines) == 1 and "installed" in lines[0]
+
+
+def test_only_the_server_start_path_installs_them():
+    """Not an import side effect: `rasa train` and `clinic ask` leave Rasa as it is."""
+    import re
+
+    from bot.settings import PROJECT_ROOT
+
+    imports_it = re.compile(
+        r"^\s*(from bot import [^#\n]*\brasa_speedups\b|from bot\.rasa_speedups import"
+        r"|import bot\.rasa_speedups)",
+        re.MULTILINE,
+    )
+    users = sorted(
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for package in ("bot", "actions")
+        for path in (PROJECT_ROOT / package).rglob("*.py")
+        if imports_it.search(path.read_text(encoding="utf-8"))
+    )
+    assert users == ["bot/channels/server.py"]

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from bot.channels import TrustedProxies
+from bot.channels.incoming import TrustedProxies
 from bot.channels.rest import GuardedRestInput
 from bot.guard import MessageGuard
 from tests.channel_server import serve_channel

@@ -1,5 +1,5 @@
 """Alembic migrations on SQLite and PostgreSQL: up from nothing, one step down, up again,
-and the models (bot/store/models.py) say exactly what the migrations build."""
+and the models (bot/store/models/) say exactly what the migrations build."""
 
 from __future__ import annotations
 

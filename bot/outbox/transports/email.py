@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
-from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure
+from bot.outbox.transports.base import Delivery, PermanentFailure, TemporaryFailure
 from bot.settings import Settings
 
 TIMEOUT_SECONDS = 15.0

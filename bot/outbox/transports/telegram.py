@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure, strip_namespace
+from bot.outbox.transports.base import Delivery, PermanentFailure, TemporaryFailure, strip_namespace
 from bot.settings import Settings
 
 TELEGRAM_API = "https://api.telegram.org"

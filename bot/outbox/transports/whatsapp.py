@@ -24,7 +24,7 @@ from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure
+from bot.outbox.transports.base import Delivery, PermanentFailure, TemporaryFailure
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,8 @@ class WhatsAppTransport:
         )
         if not all(values):
             return None
-        return cls(*values, content_sids=dict(settings.twilio_content_sids))
+        account_sid, auth_token, number = values
+        return cls(account_sid, auth_token, number, content_sids=dict(settings.twilio_content_sids))
 
     def window_open(self, body: Mapping[str, Any]) -> bool:
         active_at = body.get("active_at")

@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 
-from bot.outbox.transports import Delivery, PermanentFailure, TemporaryFailure, strip_namespace
+from bot.outbox.transports.base import Delivery, PermanentFailure, TemporaryFailure, strip_namespace
 from bot.settings import Settings
 
 # The Redis pub/sub channel shared by the widget servers and the sender.
