@@ -1,6 +1,6 @@
 """Slot names as the actions, the forms and the tests use them.
 
-Each is a slot in domain.yml (tests/test_slots.py checks both ways), so a renamed slot
+Each is a slot in domain.yml (tests/actions/test_slots.py checks both ways), so a renamed slot
 fails a test instead of a conversation.
 """
 

@@ -76,7 +76,7 @@ def _overlap_note(ov: dict[str, Any]) -> str:
     if not ov["overlap"]:
         return (
             f"(2) None of the hold-out's {ov['n']} messages occurs in `data/nlu.yml` (after "
-            "lower-casing and removing punctuation and apostrophes; tests/test_nlu_data.py "
+            "lower-casing and removing punctuation and apostrophes; tests/nlu/test_nlu_data.py "
             "keeps it so)."
         )
     return (

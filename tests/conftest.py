@@ -18,6 +18,10 @@ import pytest
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Outside a test's own store there is none: code that opens the default store before the
+# store_url fixture ran (at import, in a module-scoped fixture) fails loudly here instead of
+# writing to the developer's var/clinic.db. (A file cannot be made inside conftest.py.)
+os.environ["DATABASE_URL"] = f"sqlite:///{Path(__file__).resolve()}/no-store-outside-a-test.db"
 
 from bot.settings import Settings, get_settings  # noqa: E402
 from bot.store.session import get_engine  # noqa: E402

@@ -30,6 +30,11 @@ def topic(key: str) -> TopicSpec:
     return next(t for t in KNOWLEDGE.topics if t.key == key)
 
 
+def answer_start(key: str) -> str:
+    """The first words of a topic's answer: enough to recognise it in a reply."""
+    return topic(key).answer.strip().splitlines()[0][:40]
+
+
 def condition(key: str) -> ConditionSpec:
     return next(c for c in KNOWLEDGE.conditions if c.key == key)
 

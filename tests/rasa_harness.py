@@ -48,6 +48,11 @@ def latest_message(
     }
 
 
+def condition_entity(key: str, text: str = "") -> dict[str, Any]:
+    """A condition the condition matcher found in the message (`text`: the words it matched)."""
+    return {"entity": "condition", "value": key, "start": 0, "end": len(text), "text": text}
+
+
 def make_tracker(
     intent: str,
     text: str = "",

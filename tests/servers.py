@@ -64,7 +64,7 @@ def sqlite_store(workdir: Path) -> str:
     """A migrated SQLite store loaded with the clinic's knowledge files."""
     url = f"sqlite:///{workdir / 'clinic.db'}"
     migrate.upgrade(url)
-    load_knowledge(PROJECT_ROOT / "data" / "knowledge", url)
+    load_knowledge(KNOWLEDGE_DIR, url)
     return url
 
 

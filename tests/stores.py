@@ -19,11 +19,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from bot.knowledge.loader import load_knowledge
-from bot.settings import PROJECT_ROOT
+from bot.settings import get_settings
 from bot.store import migrate
 from bot.store.session import get_engine
 
-KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
+# data/knowledge, or the KNOWLEDGE_DIR setting: the whole suite can run against edited
+# knowledge files (a price or phone change must not break it).
+KNOWLEDGE_DIR = get_settings().knowledge_dir
 # One worker: drops run one after another, in the background of the tests.
 _DROPS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-database")
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rasa_sdk.events import SlotSet
 
@@ -14,18 +13,14 @@ from actions.front_desk import HANDOFFS, ActionEmergencyAdvice, ActionFrontDesk
 from actions.slots import BOOKING_OFFER_PENDING, BOOKING_OFFERED, CLIENT_NAME, CONTACT
 from actions.suitability import ActionCheckSuitability
 from bot.store.session import get_engine
-from tests.content import CLINIC, KNOWLEDGE, TREATMENTS, price
-from tests.rasa_harness import make_tracker, run
-
-
-def condition(key: str, text: str) -> dict[str, Any]:
-    return {"entity": "condition", "value": key, "start": 0, "end": len(text), "text": text}
+from tests.content import CLINIC, KNOWLEDGE, TREATMENTS, answer_start, price
+from tests.rasa_harness import condition_entity, make_tracker, run
 
 
 def test_pain_question_gets_the_stored_answer_and_one_booking_offer():
     messages, events = run(ActionAnswerQuestion(), make_tracker("ask_pain", "does it hurt"))
 
-    assert "pinch" in messages[0]["text"]
+    assert answer_start("pain") in messages[0]["text"]
     assert "book a first session" in messages[1]["text"]
     assert [b["payload"] for b in messages[1]["buttons"]] == ["/affirm", "/deny"]
     assert SlotSet(BOOKING_OFFERED, True) in events
@@ -76,7 +71,7 @@ def test_answer_changes_when_staff_change_the_store(store_url: str):
 
 def test_warfarin_is_consult_first_never_a_blanket_yes():
     tracker = make_tracker(
-        "ask_suitability", "im on warfarin", [condition("anticoagulants", "warfarin")]
+        "ask_suitability", "im on warfarin", [condition_entity("anticoagulants", "warfarin")]
     )
 
     messages, _ = run(ActionCheckSuitability(), tracker)
@@ -90,7 +85,10 @@ def test_two_conditions_get_two_verdicts():
     tracker = make_tracker(
         "ask_suitability",
         "pregnant and had botox",
-        [condition("pregnancy", "pregnant"), condition("recent_botox_fillers", "botox")],
+        [
+            condition_entity("pregnancy", "pregnant"),
+            condition_entity("recent_botox_fillers", "botox"),
+        ],
     )
 
     messages, _ = run(ActionCheckSuitability(), tracker)
@@ -178,7 +176,7 @@ def test_assistant_recovers_by_itself_when_the_store_comes_back(store_url: str):
     back, _ = run(ActionAnswerQuestion(), make_tracker("ask_pain"))
 
     assert "can't look that up right now" in down[0]["text"]
-    assert "pinch" in back[0]["text"]
+    assert answer_start("pain") in back[0]["text"]
 
 
 def test_postgres_connections_give_up_within_the_connect_timeout():
@@ -202,7 +200,7 @@ def ask_naming_a_condition(verdicts: set[str], intent: str, question: str):
     spec = next(c for c in KNOWLEDGE.conditions if c.verdict.value in verdicts)
     words = spec.synonyms[0]
     verdict, bookable = ANSWERS.suitability_verdict([spec.key])
-    tracker = make_tracker(intent, question.format(words), [condition(spec.key, words)])
+    tracker = make_tracker(intent, question.format(words), [condition_entity(spec.key, words)])
     return verdict, bookable, run(ActionAnswerQuestion(), tracker)
 
 

@@ -92,7 +92,7 @@ def test_guard_uses_redis_when_given_a_client(redis):
     assert [result.status for result in results] == [200, 200, 429, 429]
 
 
-def test_without_redis_url_channel_state_stays_in_the_process(monkeypatch):
-    monkeypatch.delenv("REDIS_URL", raising=False)
+def test_without_redis_url_channel_state_stays_in_the_process(use_settings):
+    use_settings(REDIS_URL=None)
 
     assert not isinstance(shared_store("x", 10), RedisStore)

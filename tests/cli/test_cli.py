@@ -19,6 +19,7 @@ from bot.handoff import HandoffQueue
 from bot.settings import PROJECT_ROOT
 from tests.clinic_command import Result, help_description, run_clinic, usage_error
 from tests.content import CLINIC
+from tests.stores import KNOWLEDGE_DIR
 
 LONDON = ZoneInfo("Europe/London")
 # Wednesday 25 November 2026, 10:00 in Bristol: when the test bookings are made.
@@ -427,9 +428,8 @@ def test_ask_says_when_an_intent_has_no_vetted_answer(ask):
 
 def test_ask_answers_a_clinic_fact_from_the_yaml_by_faq_retrieval(ask):
     from bot.knowledge.loader import read_knowledge_dir
-    from bot.settings import PROJECT_ROOT
 
-    knowledge = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
+    knowledge = read_knowledge_dir(KNOWLEDGE_DIR)
     email_topic = next(t for t in knowledge.topics if t.fact == "email")
 
     _, _, answer = ask(email_topic.questions[0])

@@ -31,9 +31,10 @@ import yaml
 from bot.booking import contact as contact_texts
 from bot.booking import messages, wishes
 from bot.settings import PROJECT_ROOT
+from tests.stores import KNOWLEDGE_DIR
 
 DIALOGUES_DIR = PROJECT_ROOT / "tests" / "dialogues"
-KNOWLEDGE = PROJECT_ROOT / "data" / "knowledge"
+KNOWLEDGE = KNOWLEDGE_DIR
 # The same bot text at the end of this many turns in a row is a loop.
 LOOP_TURNS = 3
 TOPIC_FRAGMENT_WORDS = 8

@@ -23,12 +23,12 @@ from bot.guard import neutralise_payload
 from bot.handoff import HandoffQueue
 from bot.knowledge import facts, retrieval
 from bot.knowledge.loader import load_knowledge, problems, read_knowledge_dir
-from bot.settings import PROJECT_ROOT
 from bot.store.models import Verdict
 from bot.store.queries import FaqEntry
-from tests.rasa_harness import make_tracker, run
+from tests.rasa_harness import condition_entity, make_tracker, run
+from tests.stores import KNOWLEDGE_DIR
 
-KNOWLEDGE = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
+KNOWLEDGE = read_knowledge_dir(KNOWLEDGE_DIR)
 TOPICS = {topic.key: topic for topic in KNOWLEDGE.topics}
 CLINIC = KNOWLEDGE.clinic
 LONDON = ZoneInfo(CLINIC.timezone)
@@ -410,7 +410,7 @@ def test_a_message_with_two_clear_questions_gets_both_answers(intent, message, k
 
 def test_talk_to_the_practitioner_first_offers_a_call_not_booking():
     consult = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.CONSULT_FIRST][0]
-    entity = {"entity": "condition", "value": consult.key}
+    entity = condition_entity(consult.key)
     messages, events = run(
         ActionCheckSuitability(), tracker("ask_suitability", consult.synonyms[0], [entity])
     )
@@ -424,7 +424,7 @@ def test_an_ok_verdict_still_offers_booking():
     ok = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.OK]
     if not ok:
         pytest.skip("no condition with verdict ok in conditions.yml")
-    entity = {"entity": "condition", "value": ok[0].key}
+    entity = condition_entity(ok[0].key)
     messages, _ = run(
         ActionCheckSuitability(), tracker("ask_suitability", ok[0].synonyms[0], [entity])
     )

@@ -19,6 +19,7 @@ from bot.answers import Answers
 from bot.knowledge import retrieval
 from bot.knowledge.loader import read_knowledge_dir
 from bot.settings import PROJECT_ROOT
+from tests.stores import KNOWLEDGE_DIR
 
 HOLDOUT = PROJECT_ROOT / "tests" / "faq_holdout.yml"
 # Aims of issue 15: top-1 0.95 and at most 2% wrong answers. The top-1 gate is set at what
@@ -37,7 +38,7 @@ MIN_RIGHT_OUTRIGHT = 0.50
 MIN_FACTS_DIRECT = 0.80
 MIN_FACTS_REACHED = 0.94
 
-KNOWLEDGE = read_knowledge_dir(PROJECT_ROOT / "data" / "knowledge")
+KNOWLEDGE = read_knowledge_dir(KNOWLEDGE_DIR)
 CLINIC = KNOWLEDGE.clinic
 FACT_OF = {t.key: t.fact for t in KNOWLEDGE.topics if t.fact}
 
@@ -59,7 +60,7 @@ def holdout_store(tmp_path_factory) -> str:
 
     url = f"sqlite:///{tmp_path_factory.mktemp('faq') / 'clinic.db'}"
     migrate.upgrade(url)
-    load_knowledge(PROJECT_ROOT / "data" / "knowledge", url)
+    load_knowledge(KNOWLEDGE_DIR, url)
     return url
 
 

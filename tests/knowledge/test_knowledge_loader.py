@@ -13,6 +13,7 @@ from bot.knowledge import store_sync
 from bot.knowledge.loader import KnowledgeError, load_knowledge, read_knowledge_dir
 from bot.store.models import Base, Condition, ConditionSynonym, Topic, Treatment
 from bot.store.session import StoreUnavailable, get_engine, session_scope
+from tests.content import FIRST_SESSION, TREATMENTS, topic
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -79,7 +80,9 @@ def synonyms_by_phrase(url: str) -> dict[str, str]:
     return dict(rows)
 
 
-PAIN_ANSWER_START = "Most people feel a tiny pinch or something like a mosquito bite"
+# Read from the files, so that staff's edits of the answer and prices do not break these tests.
+PAIN_ANSWER_START = topic("pain").answer.splitlines()[0][:40]
+FOLLOW_UP_PRICE = f'price: "{next(t for t in TREATMENTS if t.key == "follow_up").price}"'
 
 
 # --- loading and re-loading ------------------------------------------------------------
@@ -115,8 +118,8 @@ def test_loaded_store_holds_the_yaml_values(knowledge_dir, empty_store_url):
         first = session.execute(select(Treatment).where(Treatment.first_session)).scalar_one()
         assert pain.intent == "ask_pain"
         assert pain.answer.startswith(PAIN_ANSWER_START)
-        assert first.key == "first_session"
-        assert first.price_minor == 8500
+        assert first.key == FIRST_SESSION.key
+        assert first.price_minor == FIRST_SESSION.price_minor
     assert synonyms_by_phrase(empty_store_url)["warfarin"] == "anticoagulants"
 
 
@@ -137,7 +140,7 @@ def test_editing_one_answer_updates_exactly_one_topic(knowledge_dir, store_url):
     edit(
         knowledge_dir / "topics.yml",
         PAIN_ANSWER_START,
-        "Edited: most people feel a tiny pinch or something like a mosquito bite",
+        "Edited: " + PAIN_ANSWER_START,
     )
 
     report = load_knowledge(knowledge_dir, store_url)
@@ -155,7 +158,7 @@ def test_editing_one_answer_updates_exactly_one_topic(knowledge_dir, store_url):
     assert len(changed) == 1
     with session_scope(store_url) as session:
         pain = session.execute(select(Topic).where(Topic.key == "pain")).scalar_one()
-        assert pain.answer.startswith("Edited: most people feel a tiny pinch")
+        assert pain.answer.startswith("Edited: " + PAIN_ANSWER_START)
         assert (pain.id,) == tuple(row[0] for row in changed)  # updated in place
 
 
@@ -239,36 +242,36 @@ MALFORMED = {
     ),
     "unknown_key_typo": (
         "topics.yml",
-        "    answer: |\n      Most people feel",
-        "    answr: |\n      Most people feel",
+        "    answer: |\n      " + PAIN_ANSWER_START,
+        "    answr: |\n      " + PAIN_ANSWER_START,
         "answr:",
         ["answr"],
     ),
     "price_without_pence": (
         "treatments.yml",
-        'price: "70.00"',
+        FOLLOW_UP_PRICE,
         'price: "85"',
         'price: "85"',
         ["price"],
     ),
     "price_with_one_decimal": (
         "treatments.yml",
-        'price: "70.00"',
+        FOLLOW_UP_PRICE,
         'price: "85.5"',
         'price: "85.5"',
         ["price"],
     ),
     "price_with_currency_sign": (
         "treatments.yml",
-        'price: "70.00"',
+        FOLLOW_UP_PRICE,
         'price: "£85"',
         'price: "£85"',
         ["price"],
     ),
     "two_first_session_treatments": (
         "treatments.yml",
-        '    price: "70.00"\n    first_session: false',
-        '    price: "70.00"\n    first_session: true',
+        f"    {FOLLOW_UP_PRICE}\n    first_session: false",
+        f"    {FOLLOW_UP_PRICE}\n    first_session: true",
         "- key: follow_up",
         ["exactly one", "first_session", "found 2"],
     ),
@@ -310,7 +313,8 @@ def test_malformed_file_is_refused_with_file_line_and_reason(case, knowledge_dir
 
 def test_misspelt_key_is_refused_in_its_file_without_touching_the_store(knowledge_dir, store_url):
     path = knowledge_dir / "topics.yml"
-    edit(path, "    answer: |\n      Most people feel", "    answr: |\n      Most people feel")
+    pain = "    answer: |\n      " + PAIN_ANSWER_START
+    edit(path, pain, pain.replace("answer:", "answr:"))
     before = dump(store_url)
 
     with pytest.raises(KnowledgeError) as raised:
@@ -344,7 +348,7 @@ def test_database_error_during_sync_rolls_back_every_change(
     url = request.getfixturevalue(store)
     edit(knowledge_dir / "topics.yml", PAIN_ANSWER_START, "Edited answer.")
     cut_condition(knowledge_dir / "conditions.yml", "rosacea")
-    edit(knowledge_dir / "treatments.yml", 'price: "70.00"', 'price: "72.00"')
+    edit(knowledge_dir / "treatments.yml", FOLLOW_UP_PRICE, 'price: "1072.00"')
     before = dump(url)
     real_sync_rows = store_sync._sync_rows
     written_before_failure = {}

@@ -71,8 +71,8 @@ def test_other_rasa_versions_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> 
     assert rasa_speedups.install() is False
 
 
-def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CLINIC_RASA_SPEEDUPS", "off")
+def test_switched_off_by_environment(use_settings) -> None:
+    use_settings(CLINIC_RASA_SPEEDUPS="off")
     assert rasa_speedups.install() is False
 
 

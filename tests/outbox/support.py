@@ -16,11 +16,11 @@ from bot.booking.service import BookingRequest, BookingService
 from bot.outbox.sender import Backoff, Sender
 from bot.outbox.transports import Transports
 from bot.outbox.transports.email import EmailTransport
-from bot.settings import PROJECT_ROOT
 from bot.store.models import OutboxMessage
 from bot.store.session import session_scope
+from tests.stores import KNOWLEDGE_DIR
 
-CLINIC = yaml.safe_load((PROJECT_ROOT / "data" / "knowledge" / "clinic.yml").read_text())["clinic"]
+CLINIC = yaml.safe_load((KNOWLEDGE_DIR / "clinic.yml").read_text())["clinic"]
 TZ = ZoneInfo(CLINIC["timezone"])
 # Wednesday 25 November 2026, 10:00 at the clinic.
 START = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)

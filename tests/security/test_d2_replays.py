@@ -74,12 +74,12 @@ def test_a_new_message_is_still_processed_after_a_replay():
     assert len(received) == 2
 
 
-def test_in_production_mode_a_replay_to_another_instance_is_refused_too(monkeypatch):
+def test_in_production_mode_a_replay_to_another_instance_is_refused_too(use_settings):
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError as error:
         pytest.fail(f"Redis at {REDIS_URL} is needed for this test: {error}")
-    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    use_settings(REDIS_URL=REDIS_URL)
     received: list[UserMessage] = []
     instances = [whatsapp_app(received), whatsapp_app(received)]  # two Rasa processes
     form, headers = signed_request()

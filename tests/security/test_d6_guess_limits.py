@@ -22,16 +22,16 @@ from bot.booking import messages
 from bot.booking.contact import Contact
 from bot.booking.guesses import Asker, TooManyGuesses
 from bot.booking.service import BookingNotFound, BookingRequest, BookingService
-from bot.settings import PROJECT_ROOT
 from tests.security.conftest import Stack, texts
 from tests.security.test_d4_action_server import a_free_slot
 from tests.servers import BIN
+from tests.stores import KNOWLEDGE_DIR
 
 OWNER_PHONE = "+447911123456"
 
 
 def clinic_phone() -> str:
-    clinic = yaml.safe_load((PROJECT_ROOT / "data/knowledge/clinic.yml").read_text())
+    clinic = yaml.safe_load((KNOWLEDGE_DIR / "clinic.yml").read_text())
     return clinic["clinic"]["phone"] if "clinic" in clinic else clinic["phone"]
 
 
