@@ -120,6 +120,19 @@ def test_no_module_imports_a_module_that_imports_it_back():
     assert found == [], "import cycles (move what both need into a third module): " + str(found)
 
 
+def test_the_domain_never_imports_the_actions():
+    # bot/ is the domain: the action server, the console and the CLI all build on it, so it
+    # cannot depend on the rasa-sdk adapters in actions/.
+    upward = sorted(
+        f"{module} imports {target}"
+        for module, targets in import_graph().items()
+        if module.startswith("bot")
+        for target in targets
+        if target.split(".")[0] == "actions"
+    )
+    assert upward == []
+
+
 def test_the_graph_sees_imports_inside_functions_and_relative_ones():
     known = {"pkg", "pkg.a", "pkg.b", "pkg.c"}
     source = "from . import b\n\ndef later():\n    from pkg.c import thing\n    import pkg\n"
