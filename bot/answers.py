@@ -233,18 +233,22 @@ class Answers:
                 keys.setdefault(decision.answer.key, part)
             elif decision.suggestions:
                 unclear.append(decision)
-        if not keys or (len(keys) == 1 and self.search(message).answer is not None):
+        rest = [r for d in unclear for r in d.suggestions if r.key not in keys][:MAX_SUGGESTIONS]
+        # One clear half counts only beside another half that is about a topic too ("what's
+        # the weather like? and how are you today" is chance) and when the message as a
+        # whole has no clear answer.
+        if not keys or (len(keys) == 1 and (not rest or self.search(message).answer)):
             return None
         found = [self.topic_reply(key, part, now) for key, part in keys.items()]
         replies_ = [r for r in found if r is not None]
         if not replies_:
             return None
         text = "\n\n".join(r.text for r in replies_)
-        rest = [r for d in unclear for r in d.suggestions if r.key not in keys][:MAX_SUGGESTIONS]
-        if len(keys) == 1 and rest:
-            # The other half is not clear: its close topics as buttons under the answer.
+        if len(keys) == 1:
+            # The other half's close topics as buttons; no single topic, so a sure
+            # "off-topic" message (which takes only a clear answer) does not take this.
             choice = self.choice(Decision(None, tuple(rest), ()))
-            return Reply(f"{text}\n\n{OTHER_HALF_INTRO}", choice.buttons, topic=replies_[0].topic)
+            return Reply(f"{text}\n\n{OTHER_HALF_INTRO}", choice.buttons)
         return Reply(
             text,
             offer_booking=all(r.offer_booking for r in replies_),
