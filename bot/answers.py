@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from bot import replies, safety
 from bot.knowledge import facts
-from bot.knowledge.retrieval import Decision, FaqRetriever, Ranked
+from bot.knowledge.retrieval import MAX_SUGGESTIONS, Decision, FaqRetriever, Ranked
 from bot.settings import get_settings
 from bot.store import queries
 from bot.store.models import Verdict
@@ -30,6 +30,7 @@ TOPIC_INTENTS = frozenset(
 # The entity a "Do you mean" button sets: only ever a topic key, checked against the store.
 TOPIC_ENTITY = "faq_topic"
 CHOICE_INTRO = "Do you mean:"
+OTHER_HALF_INTRO = "And for the other part of your question, do you mean:"
 ASK_PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 UNCONFIRMED_NOTE = (
     "The clinic hasn't confirmed this here yet, so please check with the front desk on {phone}."
@@ -217,22 +218,39 @@ class Answers:
         return None
 
     def several(self, message: str, now: datetime | None = None) -> Reply | None:
-        """Both answers when a message asks two things retrieval answers outright ("does it
-        hurt? and how much is it"); None when it asks one, or only one half is clear."""
+        """A message that asks two things ("does it hurt? and how much is it"): both answers
+        when retrieval answers both halves outright; the clear half's answer, and a choice
+        for the other half, when the message as a whole has no clear answer. None when it
+        asks one thing."""
         parts = [p for p in _QUESTION_BREAK.split(message) if p and len(p.split()) >= 3]
         if len(parts) < 2:
             return None
         keys: dict[str, str] = {}
+        unclear: list[Decision] = []
         for part in parts:
-            answer = self.search(part).answer
-            if answer is not None and answer.key != BOT_TOPIC:
-                keys.setdefault(answer.key, part)
-        if len(keys) < 2:
+            decision = self.search(part)
+            if decision.answer is not None and decision.answer.key != BOT_TOPIC:
+                keys.setdefault(decision.answer.key, part)
+            elif decision.suggestions:
+                unclear.append(decision)
+        rest = [r for d in unclear for r in d.suggestions if r.key not in keys][:MAX_SUGGESTIONS]
+        # One clear half counts only beside another half that is about a topic too ("what's
+        # the weather like? and how are you today" is chance) and when the message as a
+        # whole has no clear answer.
+        if not keys or (len(keys) == 1 and (not rest or self.search(message).answer)):
             return None
         found = [self.topic_reply(key, part, now) for key, part in keys.items()]
         replies_ = [r for r in found if r is not None]
+        if not replies_:
+            return None
+        text = "\n\n".join(r.text for r in replies_)
+        if len(keys) == 1:
+            # The other half's close topics as buttons; no single topic, so a sure
+            # "off-topic" message (which takes only a clear answer) does not take this.
+            choice = self.choice(Decision(None, tuple(rest), ()))
+            return Reply(f"{text}\n\n{OTHER_HALF_INTRO}", choice.buttons)
         return Reply(
-            "\n\n".join(r.text for r in replies_),
+            text,
             offer_booking=all(r.offer_booking for r in replies_),
             topic=replies_[0].topic,
         )

@@ -202,7 +202,7 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         rf"(?:are|r|is)\s+{_YOU}\s+closed",
         rf"closed\s+on\s+(?:{_DAYS}|the\s+weekends?|weekends?|bank\s+holidays?)",
         rf"can\s+i\s+come\s+(?:in\s+)?(?:on\s+)?(?:a\s+)?(?:{_DAYS}|weekends?|evenings?|after\s+work|"
-        r"before\s+work|in\s+the\s+evening)\s*\??$",
+        rf"before\s+work|in\s+the\s+evening)(?:\s+on\s+(?:a\s+)?{_DAYS})?\s*\??$",
         r"(?:what|which)\s+days\s+(?:can\s+i\s+come|do\s+you\s+do)",
         r"^(?:opening\s+)?hours\s*\??$",
     ),

@@ -17,7 +17,13 @@ from actions.answers import ActionAnswerQuestion, ActionOutOfScope
 from actions.common import ANSWERS
 from actions.front_desk import ActionFallback, ActionFrontDesk
 from actions.suitability import ActionCheckSuitability
-from bot.answers import BOT_TOPIC, TOPIC_ENTITY, UNLISTED_CONDITION, Answers
+from bot.answers import (
+    BOT_TOPIC,
+    OTHER_HALF_INTRO,
+    TOPIC_ENTITY,
+    UNLISTED_CONDITION,
+    Answers,
+)
 from bot.cli import main as clinic_main
 from bot.guard import neutralise_payload
 from bot.handoff import HandoffQueue
@@ -225,6 +231,7 @@ FACT_WORDINGS = {
         "whats ur opening times",
         "do you do lunchtime appointments",
         "christmas opening hours?",
+        "can i come after work on thursday",
     ],
     "phone": [
         "what's your phone number",
@@ -406,6 +413,28 @@ def test_a_message_with_two_clear_questions_gets_both_answers(intent, message, k
     reply = ANSWERS.respond(intent, message)
     for key in keys:
         assert ANSWERS.topic_reply(key).text[:60] in reply.text, key
+
+
+def test_the_clear_half_of_a_two_part_message_is_answered_and_the_other_offered(monkeypatch):
+    clear, unclear = "how long does a session take", "something about needles and skin"
+    clear_key = ANSWERS.search(clear).answer.key
+    close = (
+        retrieval.Ranked("aftercare", TOPICS["aftercare"].title, 0.5),
+        retrieval.Ranked("bruising_event", TOPICS["bruising_event"].title, 0.49),
+    )
+    real_search = ANSWERS.search
+
+    def search(message: str) -> retrieval.Decision:
+        if message.strip() == unclear or message == f"{clear}? {unclear}":
+            return retrieval.Decision(None, close, close)
+        return real_search(message)
+
+    monkeypatch.setattr(ANSWERS, "search", search)
+    reply = ANSWERS.respond("ask_question", f"{clear}? {unclear}")
+
+    assert reply.text.startswith(ANSWERS.topic_reply(clear_key).text)
+    assert reply.text.endswith(OTHER_HALF_INTRO)
+    assert [b["title"] for b in reply.buttons][:2] == [r.title for r in close]
 
 
 def test_talk_to_the_practitioner_first_offers_a_call_not_booking():
