@@ -17,7 +17,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from actions import slots
 from actions.asking import AskAction, YesNoAskAction, set_this_turn
 from actions.common import ANSWERS, BOOKINGS, Dispatcher, Domain, Events, StoreAction, in_thread
-from actions.forms import FORM_SLOTS as FORM_SLOTS  # the tests' name for it (kept)
+from actions.forms import FORM_SLOTS as FORM_SLOTS  # tests/actions/test_booking_form.py's name
 from actions.forms import (
     SlotValues,
     clear_form_slots,

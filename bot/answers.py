@@ -393,6 +393,8 @@ class Answers:
                 return reply.text
         if intent == "ask_suitability" and not condition_keys:
             reply = self.without_known_condition(message)
+            if reply is not None and reply.talk_first:
+                return f"{_as_text(reply)}\n\n{_as_text(self.consultation_offer())}"
             if reply is not None:
                 return _as_text(reply)
         answer = self.for_intent(intent, condition_keys, message)

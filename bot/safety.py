@@ -85,6 +85,22 @@ _EYE_SIGNS = (  # A&E or 999, do not drive
     r"\beye\b.{0,15}\b(?:injur\w*|is bleeding|bleeding|pierced|punctured)\b|\beye injury\b",
     r"\bblood in (?:my|her|his|their|the) eye\b",
 )
+# A knock to the head with a warning sign (NHS "Head injury and concussion": A&E after being
+# knocked out, vomiting, a headache that won't go, a change in behaviour or memory problems;
+# 999 for drowsiness, a fit, or trouble with vision, speech, understanding or balance).
+_HEAD_KNOCK = (
+    r"\b(?:hit|hitting|banged|banging|bumped|knocked|smacked|cracked)\s+"
+    r"(?:(?:my|his|her|their|the back of (?:my|his|her|their))\s+)?head\b"
+    r"|\bhead (?:injury|injuries|wound)\b|\bconcuss\w*"
+)
+_HEAD_WARNING = (
+    r"\b(?:sick|vomit\w*|threw up|throwing up|confus\w*|drows\w*|sleepy|dazed|dizzy|"
+    r"headache|can'?t remember|memory|knocked out|passed out|blacked out|fainted|unconscious)\b"
+)
+_HEAD_INJURY_SIGNS = (  # A&E now, 999 for the red flags
+    rf"(?:{_HEAD_KNOCK}).{{0,80}}{_HEAD_WARNING}",
+    rf"{_HEAD_WARNING}.{{0,80}}(?:{_HEAD_KNOCK})",
+)
 _SEPSIS_SIGNS = (  # 999
     r"\bsepsis\b|\bseptic\b|\bsepticaemia\b|\bsepticemia\b",
     r"\b(?:lips?|tongue|skin)\b.{0,20}\b(?:blue|grey|gray|mottled)\b",
@@ -125,6 +141,7 @@ _URGENT_IF_HAPPENING = _any(
     r"\bfeel(?:s|ing)?\s+(?:\w+\s+)?"
     r"(?:faint|like (?:i'?m|im|i am) (?:going to|gonna) (?:faint|pass out))\b",
     *_STROKE_SIGNS,
+    *_HEAD_INJURY_SIGNS,
     *_EYE_SIGNS,
     *_SEPSIS_SIGNS,
     *_SKIN_SIGNS,
@@ -187,6 +204,7 @@ _FAINTING = _any(
     r"\b(?:won'?t|will not|doesn'?t|does not|can'?t|cannot) wake\b|\bunconscious\b",
 )
 _STROKE = _any(*_STROKE_SIGNS, r"\bstroke\b")
+_HEAD_INJURY = _any(*_HEAD_INJURY_SIGNS)
 _EYE = _any(*_EYE_SIGNS)
 _SEPSIS = _any(
     *_SEPSIS_SIGNS, r"\bfeel(?:s|ing)? like (?:i'?m|im|i am|she'?s|he'?s) (?:going to|gonna) die\b"
@@ -202,6 +220,7 @@ class Advice(enum.Enum):
 
     GENERAL = "general"  # 999 first: breathing, swelling, chest pain, bleeding, anything unclear
     STROKE = "stroke"  # 999
+    HEAD_INJURY = "head_injury"  # A&E now, do not drive; 999 for the red flags
     SEPSIS = "sepsis"  # 999
     EYE = "eye"  # A&E or 999, do not drive
     FAINT = "faint"  # first aid, 999 if no recovery within a minute
@@ -214,6 +233,8 @@ def advice_for(text: str | None) -> Advice:
         return Advice.GENERAL
     if _STROKE.search(text):
         return Advice.STROKE
+    if _HEAD_INJURY.search(text):
+        return Advice.HEAD_INJURY
     if _SEPSIS.search(text) or (_SKIN.search(text) and _WITH_FEVER.search(text)):
         return Advice.SEPSIS
     if _EYE.search(text):
@@ -261,6 +282,15 @@ def emergency_advice(
             "side, weakness in an arm or leg, or slurred or muddled speech can be signs of a "
             "stroke, and every minute counts. Call even if the signs seem to pass, and don't "
             "drive yourself."
+        ]
+    elif kind is Advice.HEAD_INJURY:
+        lines = [
+            "After a knock to the head, please go to A&E now if you were knocked out (even "
+            "briefly), have been sick, feel confused or very drowsy, have a headache that "
+            "won't go, or have memory problems - and don't drive yourself: ask someone to "
+            f"take you. Call {n} if you can't get there safely, or if there is difficulty "
+            "staying awake, a fit, trouble seeing, speaking, understanding or keeping your "
+            "balance, numbness or weakness, or clear fluid from the ears or nose."
         ]
     elif kind is Advice.SEPSIS:
         lines = [

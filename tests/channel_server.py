@@ -22,6 +22,22 @@ from tests.servers import check_servers_allowed, free_port
 Reply = Callable[[UserMessage], Awaitable[Any]]
 
 
+def echo(text: str = "You said: {text}", buttons: list[dict[str, str]] | None = None) -> Reply:
+    """What the assistant answers in a channel test: `text` ({text}: the client's message),
+    with `buttons` if given, sent through the message's own output channel."""
+
+    async def reply(message: UserMessage) -> None:
+        answer = text.format(text=message.text)
+        if buttons:
+            await message.output_channel.send_text_with_buttons(
+                message.sender_id, answer, list(buttons)
+            )
+        else:
+            await message.output_channel.send_text_message(message.sender_id, answer)
+
+    return reply
+
+
 class ChannelApp:
     """Channels on a Sanic app of its own, as Rasa mounts them, and what reached the bot."""
 

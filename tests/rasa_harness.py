@@ -6,7 +6,7 @@ events it returned and the messages it dispatched. The store is whatever the set
 point at (tests/conftest.py gives every test a fresh one).
 
     result = run(ActionAnswerQuestion(), make_tracker("ask_pain", "does it hurt"))
-    assert SlotSet("booking_offered", True) in result.events
+    assert SlotSet(BOOKING_OFFERED, True) in result.events
     assert "pinch" in result.texts[0]
 """
 
@@ -21,11 +21,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions.slots import BOOKING_OFFER_PENDING, BOOKING_OFFERED, REQUESTED_SLOT
 from bot.settings import PROJECT_ROOT
 
 SENDER = "test-user"
 # The slots the answer actions read on every turn, as a new conversation has them.
-CONVERSATION_START = {"booking_offered": False, "booking_offer_pending": False}
+CONVERSATION_START = {BOOKING_OFFERED: False, BOOKING_OFFER_PENDING: False}
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +94,7 @@ def form_tracker(
             "parse_data": {"intent": message["intent"], "entities": []},
         },
     ]
-    all_slots = {"requested_slot": slot, **(slots or {})}
+    all_slots = {REQUESTED_SLOT: slot, **(slots or {})}
     if slot is not None:
         all_slots[slot] = value
         events.append({"event": "slot", "name": slot, "value": value})

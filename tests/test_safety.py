@@ -170,9 +170,18 @@ NEW_EMERGENCIES = [
     ("my face is hot and swollen where the needles were", Advice.SKIN),
     ("he's been fitting for two minutes", Advice.GENERAL),
     ("I fainted and now my chest hurts", Advice.GENERAL),
+    # a knock to the head with a warning sign: A&E now, 999 for the red flags (NHS)
+    ("fainted after my session and hit my head, now I feel sick and a bit confused",
+     Advice.HEAD_INJURY),
+    ("banged my head on the car door after the treatment and I've been sick twice",
+     Advice.HEAD_INJURY),
+    ("my mum bumped her head when she fainted and she's really drowsy", Advice.HEAD_INJURY),
+    ("I knocked my head and now I can't remember getting home", Advice.HEAD_INJURY),
 ]
 
 NEW_ORDINARY = [
+    "can it help with headaches",
+    "I hit my head last year, is acupuncture ok for me?",
     "will I bruise?",
     "can it help puffy eyes",
     "does it affect vision of my skin",
@@ -278,6 +287,7 @@ ADVICE = {
         "the redness is spreading across my face",
         "my lips are swelling and I can't breathe",
         "I have chest pain",
+        "I fainted and hit my head, now I feel sick and confused",
     ]
 }
 
@@ -315,6 +325,14 @@ def test_nearly_fainting_gets_first_aid_and_when_to_call_999():
     assert "drink" in advice and "eat" in advice
     assert "tell someone" in advice
     assert "999" in advice and "within a minute" in advice
+
+
+def test_a_head_injury_with_warning_signs_goes_to_a_and_e_now_without_driving():
+    advice = ADVICE["I fainted and hit my head, now I feel sick and confused"]
+
+    assert advice.index("A&E now") < advice.index("999")
+    assert "don't drive" in advice
+    assert "lie down" not in advice  # not the faint first aid: this needs checking today
 
 
 def test_spreading_redness_gets_111_now_and_999_with_a_fever():

@@ -143,17 +143,20 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"^e-?mail\s*\??$",
     ),
     "phone": (
-        r"(?:phone|telephone|tel|contact|mobile|landline|whatsapp)\s*(?:number|no\b|#)",
-        r"\btelephone\b",
+        # "your phone number", never "my phone number" (privacy: "forget my phone number").
+        r"(?:^|your|ur|the|clinic'?s?|a|what'?s|what\s+is|whats|give\s+me|need)\s*(?:phone|telephone|"
+        r"tel|contact|mobile|landline|whatsapp)\s*(?:number|no\b|#)",
         rf"(?:your|ur|the|{_YOU}'?s?|a|best)\s+(?:phone\s+)?number\b(?!\s+of\b)",
         r"what\s+number\s+(?:do|should|can|to)\b",
         r"^(?:phone|number)\s*\??$",
         r"number\s+(?:to|do\s+i|i\s+can|should\s+i|for\s+(?:the|you))",
-        rf"(?:can|could|do|should|how\s+do|how\s+can)\s+i\s+(?:call|ring|phone|contact)\s+{_YOU}\b",
+        rf"(?:can|could|do|should|how\s+do|how\s+can)\s+i\s+(?:call|ring|phone|telephone|contact)"
+        rf"\s+{_YOU}\b",
         rf"(?:call|ring|phone)\s+{_YOU}\s*\??$",
         r"give\s+(?:you|u)\s+a\s+(?:ring|call)",
         r"contact\s+(?:details|info)",
         rf"how\s+(?:do|can)\s+i\s+(?:get\s+in\s+touch|reach\s+{_YOU})",
+        rf"best\s+way\s+to\s+(?:contact|reach|get\s+hold\s+of|get\s+in\s+touch\s+with)\s+{_YOU}",
     ),
     "practitioners": (
         r"who\s+(?:are|is)\s+(?:the|your)\s+(?:practitioners?|acupuncturists?|therapists?|team)\b"
@@ -166,6 +169,8 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"who\s+works?\s+(?:on|there|at)",
         r"which\s+(?:practitioner|acupuncturist)s?\s+(?:works?|is\s+in|is\s+on)",
         r"practitioners?\s+(?:are\s+)?called",
+        r"practitioners?'?\s+names",
+        r"who\s+runs\s+(?:the\s+|your\s+)?(?:clinic|practice)",
         r"names?\s+of\s+(?:the|your)\s+(?:practitioners?|acupuncturists?)",
     ),
     "hours": (
@@ -181,9 +186,10 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         rf"{_YOU}\s+(?:open|closed?)\s+(?:on|at|today|tomorrow|late|this|over|till|until)",
         rf"open\s+(?:late|on\s+(?:the\s+)?(?:weekends?|bank\s+holidays?|{_DAYS})|evenings?|{_DAYS})",
         rf"(?:do|does|can)\s+{_YOU}\s+(?:do|have|offer|open|work)\s+(?:any\s+)?(?:late\s+)?"
-        rf"(?:evening|late|weekend|{_DAYS}|night|early\s+morning)s?\b",
+        rf"(?:evening|late|weekend|{_DAYS}|night|early\s+morning|lunchtime|lunch\s+time)s?\b",
         rf"(?:what|which)\s+days\s+(?:are|r|do|does)\s+{_YOU}\s+(?:open|work)",
         r"late\s+(?:night\s+)?opening",
+        r"(?:christmas|easter|bank\s+holiday|holiday)\s+(?:opening|hours)",
         rf"(?:evening|late|weekend|early|{_DAYS})\s+(?:appointments?|appts?|slots?|sessions?)\s*\??$",
         r"(?:latest|last|earliest)\s+(?:appointment|slot|time)",
         rf"(?:are|r|is)\s+{_YOU}\s+closed",
@@ -214,6 +220,7 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"\b(?:google\s+)?maps?\b(?!\s+out)",
         r"sat\s?nav",
         r"nearest\s+(?:train\s+|bus\s+)?(?:station|bus\s+stop|car\s+park|tube)",
+        r"(?:bus|train|tube)\s+(?:stop|station)\s+(?:near|close)",
         rf"(?:are|r|is)\s+{_YOU}\s+(?:near|close\s+to|in\s+(?:the\s+)?(?:city|centre|center|town|"
         r"bristol))",
     ),

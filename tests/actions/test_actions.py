@@ -10,6 +10,7 @@ from actions.answers import ActionAnswerQuestion
 from actions.booking import ActionCloseBookingOffer, ActionStartBooking
 from actions.common import ANSWERS
 from actions.front_desk import HANDOFFS, ActionEmergencyAdvice, ActionFrontDesk
+from actions.slots import BOOKING_OFFER_PENDING, BOOKING_OFFERED, CLIENT_NAME, CONTACT
 from actions.suitability import ActionCheckSuitability
 from bot.store.session import get_engine
 from tests.content import CLINIC, KNOWLEDGE, TREATMENTS, answer_start, price
@@ -22,12 +23,12 @@ def test_pain_question_gets_the_stored_answer_and_one_booking_offer():
     assert answer_start("pain") in messages[0]["text"]
     assert "book a first session" in messages[1]["text"]
     assert [b["payload"] for b in messages[1]["buttons"]] == ["/affirm", "/deny"]
-    assert SlotSet("booking_offered", True) in events
-    assert SlotSet("booking_offer_pending", True) in events
+    assert SlotSet(BOOKING_OFFERED, True) in events
+    assert SlotSet(BOOKING_OFFER_PENDING, True) in events
 
 
 def test_booking_offer_is_not_repeated_in_the_same_conversation():
-    tracker = make_tracker("ask_safety", slots={"booking_offered": True})
+    tracker = make_tracker("ask_safety", slots={BOOKING_OFFERED: True})
 
     messages, events = run(ActionAnswerQuestion(), tracker)
 
@@ -37,12 +38,12 @@ def test_booking_offer_is_not_repeated_in_the_same_conversation():
 
 def test_unanswered_offer_lapses_with_the_next_answer():
     tracker = make_tracker(
-        "ask_frequency", slots={"booking_offered": True, "booking_offer_pending": True}
+        "ask_frequency", slots={BOOKING_OFFERED: True, BOOKING_OFFER_PENDING: True}
     )
 
     _, events = run(ActionAnswerQuestion(), tracker)
 
-    assert events == [SlotSet("booking_offer_pending", False)]
+    assert events == [SlotSet(BOOKING_OFFER_PENDING, False)]
 
 
 def test_price_answer_lists_prices_from_the_store():
@@ -109,25 +110,25 @@ def test_suitability_without_a_condition_asks_which_one_and_makes_no_offer():
 def test_starting_a_booking_closes_the_offer_and_clears_old_form_values():
     tracker = make_tracker(
         "affirm",
-        slots={"booking_offered": True, "booking_offer_pending": True, "client_name": "Old"},
+        slots={BOOKING_OFFERED: True, BOOKING_OFFER_PENDING: True, CLIENT_NAME: "Old"},
     )
 
     _, events = run(ActionStartBooking(), tracker)
 
-    assert SlotSet("booking_offer_pending", False) in events
-    assert SlotSet("booking_offered", True) in events
-    assert SlotSet("client_name", None) in events
+    assert SlotSet(BOOKING_OFFER_PENDING, False) in events
+    assert SlotSet(BOOKING_OFFERED, True) in events
+    assert SlotSet(CLIENT_NAME, None) in events
 
 
 def test_declined_offer_is_closed():
     _, events = run(ActionCloseBookingOffer(), make_tracker("deny"))
 
-    assert events == [SlotSet("booking_offer_pending", False)]
+    assert events == [SlotSet(BOOKING_OFFER_PENDING, False)]
 
 
 def test_asking_for_a_person_queues_a_handoff_with_the_transcript():
     tracker = make_tracker(
-        "request_human", "can i talk to a person", slots={"contact": "+447911123456"}
+        "request_human", "can i talk to a person", slots={CONTACT: "+447911123456"}
     )
     tracker.events = [
         {"event": "user", "text": "does it hurt"},
@@ -214,7 +215,7 @@ def test_a_safety_question_naming_a_talk_first_condition_gets_its_verdict_and_no
     assert messages[-1]["text"] == offer.text
     payloads = [b["payload"] for m in messages for b in (m.get("buttons") or [])]
     assert "/affirm" not in payloads
-    assert SlotSet("booking_offered", True) not in events
+    assert SlotSet(BOOKING_OFFERED, True) not in events
 
 
 def test_a_question_naming_a_condition_that_allows_booking_still_gives_its_advice_first():

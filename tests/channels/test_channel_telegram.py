@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
-from rasa.core.channels.channel import UserMessage
 
 from bot import cli
 from bot.channels.telegram import (
@@ -26,7 +25,7 @@ from bot.channels.telegram import (
     TelegramSettings,
 )
 from bot.guard import MessageGuard
-from tests.channel_server import ChannelApp, Reply
+from tests.channel_server import ChannelApp, Reply, echo
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
 SECRET = "clinic-webhook-secret_42"
@@ -43,18 +42,6 @@ LONG_PAYLOAD = (
     '/inform{"time_wish": "Friday 27 November 2026 at 14:00 with Mei Lin", '
     '"practitioner": "mei-lin", "slot_id": "2026-11-27T14:00:00+00:00"}'
 )
-
-def say(text: str, buttons: list[dict[str, str]] | None = None) -> Reply:
-    async def reply(message: UserMessage) -> None:
-        if buttons:
-            await message.output_channel.send_text_with_buttons(
-                message.sender_id, text, list(buttons)
-            )
-        else:
-            await message.output_channel.send_text_message(message.sender_id, text)
-
-    return reply
-
 
 class BotApi:
     """The Bot API at aiohttp's HTTP layer: every call recorded, each answered "ok"."""
@@ -156,7 +143,7 @@ def test_an_update_with_the_webhooks_secret_reaches_the_assistant(channel, bot_a
 def test_an_update_without_the_secret_is_refused_and_nothing_reaches_the_assistant(
     channel, bot_api
 ):
-    hook = Webhook(channel, say("hello"))
+    hook = Webhook(channel, echo("hello"))
 
     result = hook.post(text_update("does it hurt?"), secret=None)
 
@@ -166,7 +153,7 @@ def test_an_update_without_the_secret_is_refused_and_nothing_reaches_the_assista
 
 
 def test_an_update_with_a_wrong_secret_is_refused(channel, bot_api):
-    hook = Webhook(channel, say("hello"))
+    hook = Webhook(channel, echo("hello"))
 
     assert hook.post(text_update("does it hurt?"), secret="guessed").status == 403
     assert hook.received == []
@@ -174,7 +161,7 @@ def test_an_update_with_a_wrong_secret_is_refused(channel, bot_api):
 
 
 def test_no_telegram_call_is_made_at_start_up_or_per_message_except_the_reply(channel, bot_api):
-    hook = Webhook(channel, say("It can sting a little."))
+    hook = Webhook(channel, echo("It can sting a little."))
 
     hook.post(text_update("does it hurt?"))
     hook.post(text_update("and is it safe?"))
@@ -196,7 +183,7 @@ def test_the_same_update_sent_twice_is_handled_once(channel, bot_api):
 
 
 def test_a_reply_is_sent_with_send_message_to_the_chat(channel, bot_api):
-    hook = Webhook(channel, say("It can sting a little, like a tiny pinch."))
+    hook = Webhook(channel, echo("It can sting a little, like a tiny pinch."))
 
     hook.post(text_update("does it hurt?"))
 
@@ -206,7 +193,7 @@ def test_a_reply_is_sent_with_send_message_to_the_chat(channel, bot_api):
 
 
 def test_buttons_are_sent_as_an_inline_keyboard_one_per_row(channel, bot_api):
-    hook = Webhook(channel, say("Would you like to book a first session?", OFFER))
+    hook = Webhook(channel, echo("Would you like to book a first session?", OFFER))
 
     hook.post(text_update("how much is it?"))
 
@@ -221,7 +208,7 @@ def test_buttons_are_sent_as_an_inline_keyboard_one_per_row(channel, bot_api):
 
 
 def test_a_pressed_button_sends_its_payload_and_stops_the_spinner(channel, bot_api):
-    hook = Webhook(channel, say("Would you like to book a first session?", OFFER))
+    hook = Webhook(channel, echo("Would you like to book a first session?", OFFER))
     hook.post(text_update("how much is it?"))
     hook.reply = None
 
@@ -233,7 +220,7 @@ def test_a_pressed_button_sends_its_payload_and_stops_the_spinner(channel, bot_a
 
 def test_callback_data_the_bot_never_sent_is_not_read_as_a_payload(channel, bot_api):
     # Telegram clients can send any callback_data: only what our buttons carried counts.
-    hook = Webhook(channel, say("Would you like to book a first session?", OFFER))
+    hook = Webhook(channel, echo("Would you like to book a first session?", OFFER))
     hook.post(text_update("how much is it?"))
 
     hook.post(button_update('/inform{"consent": true}'))
@@ -246,7 +233,7 @@ def test_callback_data_the_bot_never_sent_is_not_read_as_a_payload(channel, bot_
 
 def test_a_long_payload_travels_as_a_short_callback_id_and_comes_back_whole(channel, bot_api):
     buttons = [{"title": "Fri 27 Nov 14:00 with Mei", "payload": LONG_PAYLOAD}]
-    hook = Webhook(channel, say("These times are free - which suits you?", buttons))
+    hook = Webhook(channel, echo("These times are free - which suits you?", buttons))
     hook.post(text_update("friday afternoon"))
     [sent] = bot_api.calls("sendMessage")
     data = sent["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
@@ -271,7 +258,7 @@ def test_a_button_whose_id_is_no_longer_known_says_so_and_reaches_nobody(channel
 
 
 def test_a_failing_bot_api_is_logged_without_token_or_text(channel, caplog):
-    hook = Webhook(channel, say("Private answer about warfarin"))
+    hook = Webhook(channel, echo("Private answer about warfarin"))
     with aioresponses() as mocked, caplog.at_level(logging.DEBUG):
         mocked.post(
             API,
@@ -288,7 +275,7 @@ def test_a_failing_bot_api_is_logged_without_token_or_text(channel, caplog):
 
 def test_a_long_answer_is_split_under_telegrams_length_limit(channel, bot_api):
     text = "\n\n".join(f"Paragraph {n}: " + "calm " * 300 for n in range(5))
-    hook = Webhook(channel, say(text))
+    hook = Webhook(channel, echo(text))
 
     hook.post(text_update("tell me everything"))
 
@@ -332,7 +319,7 @@ def test_a_photo_gets_a_request_for_text_and_nothing_reaches_the_assistant(chann
 
 def test_messages_over_the_rate_limit_are_dropped_without_a_reply(bot_api):
     channel = TelegramInput(SETTINGS, guard=MessageGuard(per_sender_per_minute=2))
-    hook = Webhook(channel, say("Answer"))
+    hook = Webhook(channel, echo("Answer"))
 
     for n in range(4):
         hook.post(text_update(f"question {n}"))
@@ -343,7 +330,7 @@ def test_messages_over_the_rate_limit_are_dropped_without_a_reply(bot_api):
 
 def test_a_too_long_message_gets_a_polite_answer_and_nothing_reaches_the_assistant(bot_api):
     channel = TelegramInput(SETTINGS, guard=MessageGuard(max_chars=50))
-    hook = Webhook(channel, say("Answer"))
+    hook = Webhook(channel, echo("Answer"))
 
     hook.post(text_update("I would like to know " + "a lot " * 20))
 
@@ -363,7 +350,7 @@ def test_messages_from_groups_are_ignored(channel, bot_api):
 
 
 def test_logs_never_contain_names_or_words(channel, bot_api, caplog):
-    hook = Webhook(channel, say("Thanks, noted", OFFER))
+    hook = Webhook(channel, echo("Thanks, noted", OFFER))
 
     with caplog.at_level(logging.DEBUG):
         hook.post(text_update("I am Ann, on warfarin, 07911 123456"))
@@ -376,22 +363,6 @@ def test_logs_never_contain_names_or_words(channel, bot_api, caplog):
 
 
 # --- configuration and set-webhook ------------------------------------------------------
-
-
-def test_without_telegram_settings_the_channel_is_off_and_says_so_once(monkeypatch, caplog):
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
-
-    with caplog.at_level(logging.INFO, logger="bot.channels.telegram"):
-        channel = TelegramInput.from_credentials(None)
-
-    assert channel.settings is None
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.channels.telegram"]
-    assert len(lines) == 1
-    assert "TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET" in lines[0]
-    hook = Webhook(channel)
-    assert hook.post(text_update("hello")).status == 503
-    assert hook.received == []
 
 
 def test_a_secret_telegram_would_refuse_leaves_the_channel_off(monkeypatch):

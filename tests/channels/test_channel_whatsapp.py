@@ -30,7 +30,7 @@ from bot.channels.whatsapp import (
     numbered_list,
 )
 from bot.guard import MessageGuard
-from tests.channel_server import ChannelApp, Reply
+from tests.channel_server import ChannelApp, Reply, echo
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -83,19 +83,6 @@ class FakeTwilioTransport(HttpClient):
     @property
     def bodies(self) -> list[str]:
         return [str(request.data.get("Body")) for request in self.requests]
-
-
-def echo(text: str = "You said: {text}", buttons: list[dict[str, str]] | None = None) -> Reply:
-    async def reply(message: UserMessage) -> None:
-        answer = text.format(text=message.text)
-        if buttons:
-            await message.output_channel.send_text_with_buttons(
-                message.sender_id, answer, list(buttons)
-            )
-        else:
-            await message.output_channel.send_text_message(message.sender_id, answer)
-
-    return reply
 
 
 class Webhook(ChannelApp):
@@ -397,24 +384,6 @@ def test_a_failing_assistant_still_answers_twilio_with_200(channel):
 
 
 # --- configuration ----------------------------------------------------------------------
-
-
-def test_without_twilio_settings_the_channel_is_off_and_says_so_once(monkeypatch, caplog):
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TWILIO_PUBLIC_URL", PUBLIC_URL)
-
-    with caplog.at_level(logging.INFO, logger="bot.channels.whatsapp"):
-        channel = WhatsAppInput.from_credentials(None)
-
-    assert channel.settings is None
-    assert channel.get_output_channel() is None
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.channels.whatsapp"]
-    assert len(lines) == 1
-    assert "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_NUMBER" in lines[0]
-    hook = Webhook(channel)
-    assert hook.post_signed(twilio_form("hello")).status == 503
-    assert hook.received == []
 
 
 def test_settings_come_from_the_environment(monkeypatch):

@@ -7,7 +7,7 @@ Fragments may name texts instead of copying them, so staff can edit those texts:
   {ask.<slot>}       the form's question (bot/booking/messages.py ASK)
   {expected.<slot>}  what a question expects, said after two misses (messages.EXPECTED)
   {<NAME>}           any other upper-case constant of bot/booking/messages.py, bot/booking/
-                     contact.py or bot/booking/wishes.py, e.g. {STOPPED}, {NAME_ERROR}
+                     contact.py or bot/booking/wishes/, e.g. {STOPPED}, {NAME_ERROR}
   {topic.<key>}      the start of a topic's answer in data/knowledge/topics.yml (or topics/)
   {clinic.phone}     the clinic's phone number from data/knowledge/clinic.yml
   {phone} {phone_e164} {email} {other_phone}   this dialogue's own contact details

@@ -223,6 +223,8 @@ FACT_WORDINGS = {
         "what's the latest appointment",
         "do you work saturdays",
         "whats ur opening times",
+        "do you do lunchtime appointments",
+        "christmas opening hours?",
     ],
     "phone": [
         "what's your phone number",
@@ -230,6 +232,7 @@ FACT_WORDINGS = {
         "how do i contact you",
         "can i call you to book",
         "number?",
+        "best way to get hold of you?",
     ],
     "email": ["can i email you", "what is your email", "the clinic email?", "e-mail address pls"],
     "address": [
@@ -239,8 +242,14 @@ FACT_WORDINGS = {
         "are you in the city centre",
         "what is the postcode",
         "where abouts are you",
+        "is there a bus stop near you",
     ],
-    "practitioners": ["who will treat me", "who works on tuesdays", "who is the practitioner"],
+    "practitioners": [
+        "who will treat me",
+        "who works on tuesdays",
+        "who is the practitioner",
+        "who runs the clinic",
+    ],
 }
 NOT_FACTS = [
     "where do the needles go on my face",
@@ -253,6 +262,8 @@ NOT_FACTS = [
     "where do i go after the session",
     "is it open to men",
     "can you call me back",
+    "i want you to forget my phone number",
+    "will you text my mobile number",
 ]
 
 
