@@ -28,7 +28,7 @@ from tests.servers import (
     production_servers,
     production_stores,
 )
-from tests.stores import POSTGRES_ADMIN_URL, exclusive_redis_database
+from tests.stores import POSTGRES_ADMIN_URL
 
 # Every test here starts servers (see the marker in pyproject.toml).
 pytestmark = pytest.mark.servers
@@ -45,7 +45,6 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
     work = tmp_path_factory.mktemp("prod")
     databases = contextlib.ExitStack()
-    databases.enter_context(exclusive_redis_database(REDIS_URL))
     store_url, tracker_url = databases.enter_context(production_stores("clinic"))
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
     databases.callback(admin.dispose)

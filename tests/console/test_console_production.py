@@ -26,7 +26,6 @@ from bot.console.accounts import StaffAccounts
 from tests.console.test_console_browser import Process
 from tests.servers import (
     BIN,
-    PRODUCTION_REDIS_URL,
     Server,
     free_port,
     production_env,
@@ -34,7 +33,6 @@ from tests.servers import (
     production_stores,
     running,
 )
-from tests.stores import exclusive_redis_database
 
 # Every test here starts servers (see the marker in pyproject.toml).
 pytestmark = pytest.mark.servers
@@ -49,8 +47,6 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     work = tmp_path_factory.mktemp("console-prod")
     databases = contextlib.ExitStack()
-    # The same Redis database as tests/test_production.py, which empties it.
-    databases.enter_context(exclusive_redis_database(PRODUCTION_REDIS_URL))
     store_url, tracker_url = databases.enter_context(production_stores("console"))
     StaffAccounts(store_url).add(STAFF, PASSWORD, by="test")
     actions_port, console_port = free_port(), free_port()
