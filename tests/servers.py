@@ -21,7 +21,7 @@ import pytest
 from bot.knowledge.loader import load_knowledge
 from bot.settings import PROJECT_ROOT
 from bot.store import migrate
-from tests.stores import KNOWLEDGE_DIR, temporary_postgres
+from tests.stores import KNOWLEDGE_DIR, exclusive_redis_database, temporary_postgres
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -242,12 +242,14 @@ PRODUCTION_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/
 @contextmanager
 def production_stores(name: str) -> Iterator[tuple[str, str]]:
     """(store, tracker store) as production mode has them: a PostgreSQL store migrated and
-    loaded with the knowledge files, and an empty PostgreSQL database for Rasa's trackers."""
-    with temporary_postgres(f"{name}_store") as store_url:
-        with temporary_postgres(f"{name}_tracker") as tracker_url:
-            migrate.upgrade(store_url)
-            load_knowledge(KNOWLEDGE_DIR, store_url)
-            yield store_url, tracker_url
+    loaded with the knowledge files, and an empty PostgreSQL database for Rasa's trackers;
+    meanwhile PRODUCTION_REDIS_URL's database is this test run's alone."""
+    with exclusive_redis_database(PRODUCTION_REDIS_URL):
+        with temporary_postgres(f"{name}_store") as store_url:
+            with temporary_postgres(f"{name}_tracker") as tracker_url:
+                migrate.upgrade(store_url)
+                load_knowledge(KNOWLEDGE_DIR, store_url)
+                yield store_url, tracker_url
 
 
 def production_env(store_url: str, tracker_url: str, actions_port: int, **settings: str) -> dict:

@@ -6,13 +6,16 @@ takes a millisecond, so the suite builds each kind of store once and copies it p
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -101,3 +104,20 @@ def _drop(admin: Engine, name: str) -> None:
 def finish_postgres_drops() -> None:
     """Wait until every temporary PostgreSQL database is dropped (end of the test run)."""
     _DROPS.shutdown(wait=True)
+
+
+@contextmanager
+def exclusive_redis_database(url: str) -> Iterator[None]:
+    """Hold one Redis database for this test run alone while a test empties and uses it.
+
+    The tests that flush a Redis database share it with every other test run on this
+    machine (other checkouts too); without the lock one run's flush or keys land in the
+    middle of another's test."""
+    database = urlparse(url).path.strip("/") or "0"
+    lock_path = Path(tempfile.gettempdir()) / f"clinic-tests-redis-{database}.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

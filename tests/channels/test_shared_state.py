@@ -16,20 +16,22 @@ from bot.channels.telegram import StoredCallbackData
 from bot.channels.whatsapp import Button, StoredButtonMemory
 from bot.guard import MessageGuard, RedisRateLimiter
 from bot.redis_connection import redis_client
+from tests.stores import exclusive_redis_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 @pytest.fixture
 def redis():
-    client = redis_client(REDIS_URL)
-    try:
+    with exclusive_redis_database(REDIS_URL):
+        client = redis_client(REDIS_URL)
+        try:
+            client.flushdb()
+        except Exception as error:  # noqa: BLE001 - the service is required here
+            pytest.fail(f"Redis at {REDIS_URL} is needed for this test: {error}")
+        yield client
         client.flushdb()
-    except Exception as error:  # noqa: BLE001 - the service is required here
-        pytest.fail(f"Redis at {REDIS_URL} is needed for this test: {error}")
-    yield client
-    client.flushdb()
-    client.close()
+        client.close()
 
 
 def test_a_value_put_by_one_instance_is_read_and_taken_by_another(redis):
