@@ -6,13 +6,30 @@ methods in a worker thread so the action server's event loop never blocks.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from bot import replies, safety
 from bot.knowledge import facts
 from bot.knowledge.retrieval import MAX_SUGGESTIONS, Decision, FaqRetriever, Ranked
+from bot.message_shape import (
+    WANTS_A_PERSON,
+    is_button_payload,
+    names_something,
+    question_parts,
+)
+from bot.reply import (
+    ASK_PERSON_BUTTON,
+    CHOICE_INTRO,
+    CONSULTATION_BUTTONS,
+    CONSULTATION_OFFER,
+    OTHER_HALF_INTRO,
+    UNCONFIRMED_NOTE,
+    UNLISTED_CONDITION,
+    Reply,
+    as_text,
+    fill_placeholders,
+)
 from bot.settings import get_settings
 from bot.store import queries
 from bot.store.models import Verdict
@@ -29,86 +46,8 @@ TOPIC_INTENTS = frozenset(
 )
 # The entity a "Do you mean" button sets: only ever a topic key, checked against the store.
 TOPIC_ENTITY = "faq_topic"
-CHOICE_INTRO = "Do you mean:"
-OTHER_HALF_INTRO = "And for the other part of your question, do you mean:"
-ASK_PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
-UNCONFIRMED_NOTE = (
-    "The clinic hasn't confirmed this here yet, so please check with the front desk on {phone}."
-)
-CONSULTATION_OFFER = (
-    "Before booking a treatment, the practitioner would like to talk with you. The front desk "
-    "can arrange a short call with the practitioner, or you can call us on {phone}."
-)
-CONSULTATION_BUTTONS = [
-    {"title": "Yes, arrange a call", "payload": "/request_human"},
-    {"title": "No, thanks", "payload": "/deny"},
-]
-# "Talk to / speak with / get me a person": a request, even when it mentions the bot.
-WANTS_A_PERSON = re.compile(
-    r"\b(talk|speak|chat|connect|put|pass|transfer|get|want|need|prefer|like|rather|"
-    r"call|ring)\b.{0,30}\b(person|human|someone|somebody|staff|team|people|receptionist|"
-    r"front desk|me back)\b",
-    re.IGNORECASE,
-)
 # Verdicts after which we do not offer to book a treatment.
 TALK_FIRST = frozenset({Verdict.CONSULT_FIRST, Verdict.NOT_NOW})
-# A suitability question about something the store has no notes on (a cream, a treatment,
-# a condition it does not list): honest, and never a guess either way.
-UNLISTED_CONDITION = (
-    "I don't have notes on that here, so I can't tell you whether it matters for facial "
-    "acupuncture - please don't take that as a yes. The practitioner will go through it with "
-    "you before any treatment. If it has another name (a condition, a medicine or a recent "
-    "treatment, for example pregnancy, warfarin or a chemical peel), tell me and I'll check "
-    "what we have on it."
-)
-# Words of a suitability question that name nothing in particular ("am I ok to have it?"):
-# there, asking which condition is the help.
-_GENERIC_WORDS = frozenset(
-    """a about acupuncture afford alright am an and any anyone anything appropriate are be
-    can cant could do does doing done for from get go good got had has have having health
-    hi hello how i if im in is issue issues it its just me medical my of ok okay on or
-    people person problem problems safe should so still suitable that the there this to
-    treatment treatments what whether who will with would you your facial cosmetic
-    condition conditions thing things allowed possible fine help eligible""".split()
-)
-# Where a message asks more than one thing: ?, !, "; ", ". " or "and / also" before a
-# question word ("does it hurt and how much is it").
-_QUESTION_BREAK = re.compile(
-    r"[?!;]+|\.\s+|\b(?:and|also|plus|but)\s+(?=(?:what|whats|how|can|could|do|does|is|are|"
-    r"will|would|should|when|where|who|which|any)\b)",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One answer: its text, buttons, and whether a booking offer may follow it."""
-
-    text: str
-    buttons: list[dict] = field(default_factory=list)
-    offer_booking: bool = False
-    topic: str | None = None
-    # "Talk to the practitioner first": a consultation call follows, never a booking offer.
-    talk_first: bool = False
-
-
-def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:
-    """The {phone}, {address} ... of an answer, from clinic.yml (never typed in answers)."""
-    values = {
-        "clinic_name": clinic.name,
-        "phone": clinic.phone,
-        "email": clinic.email,
-        "address": clinic.address,
-        "urgent_advice_number": clinic.urgent_advice_number or "111",
-        "emergency_number": clinic.emergency_number,
-        "website": clinic.website or clinic.email,
-        "privacy_url": clinic.privacy_url or clinic.website or clinic.email,
-    }
-    return answer.format(**values)
-
-
-def is_button_payload(text: str | None) -> bool:
-    return text is not None and text.startswith("/")
 
 
 class Answers:
@@ -222,7 +161,7 @@ class Answers:
         when retrieval answers both halves outright; the clear half's answer, and a choice
         for the other half, when the message as a whole has no clear answer. None when it
         asks one thing."""
-        parts = [p for p in _QUESTION_BREAK.split(message) if p and len(p.split()) >= 3]
+        parts = question_parts(message)
         if len(parts) < 2:
             return None
         keys: dict[str, str] = {}
@@ -412,31 +351,19 @@ class Answers:
         if intent == "ask_suitability" and not condition_keys:
             reply = self.without_known_condition(message)
             if reply is not None and reply.talk_first:
-                return f"{_as_text(reply)}\n\n{_as_text(self.consultation_offer())}"
+                return f"{as_text(reply)}\n\n{as_text(self.consultation_offer())}"
             if reply is not None:
-                return _as_text(reply)
+                return as_text(reply)
         answer = self.for_intent(intent, condition_keys, message)
         if answer is not None:
             return answer
         if intent in TOPIC_INTENTS or intent in {QUESTION_INTENT, "nlu_fallback", "out_of_scope"}:
             reply = self.respond(intent, message)
-            return _as_text(reply) if reply else None
+            return as_text(reply) if reply else None
         return None
 
     def unavailable(self) -> str:
         return replies.store_unavailable_reply(self.last_known_phone)
-
-
-def names_something(message: str) -> bool:
-    """Whether a message names anything beyond a generic "is it ok for me?"."""
-    words = re.findall(r"[a-z]+", message.lower().replace("'", ""))
-    return any(len(word) > 2 and word not in _GENERIC_WORDS for word in words)
-
-
-def _as_text(reply: Reply) -> str:
-    """A reply for a terminal: its buttons as a list under the text."""
-    lines = [reply.text, *(f"  [{b['title']}]" for b in reply.buttons)]
-    return "\n".join(lines)
 
 
 def _asks_if_bot(decision: Decision) -> bool:
