@@ -36,13 +36,12 @@ from typing import IO, Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import make_url
 
-from bot.outbox.preparing import (  # noqa: F401 - Send, Obsolete, Defer: re-exported
+from bot.outbox.booking_render import BOOKING_PREPARERS
+from bot.outbox.preparing import (
     Claimed,
     Defer,
     Obsolete,
-    Prepared,
     Preparer,
-    Send,
     send_as_is,
 )
 from bot.outbox.transports import (
@@ -92,8 +91,6 @@ class Outcome:
 
 
 def default_preparers() -> dict[str, Preparer]:
-    from bot.outbox.booking_render import BOOKING_PREPARERS
-
     return dict(BOOKING_PREPARERS)
 
 
