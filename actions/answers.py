@@ -61,8 +61,9 @@ class ActionOutOfScope(StoreAction):
         message = tracker.latest_message
         confidence = (message.get("intent") or {}).get("confidence") or 0.0
         reply = await in_thread(ANSWERS.from_search, message.get("text") or "")
-        # A sure "off-topic" takes only a clear answer, not a "Do you mean" choice.
-        if reply is not None and (reply.topic or confidence < UNSURE_OUT_OF_SCOPE):
+        # A sure "off-topic" takes only a clear answer, not a guess or a "Do you mean" choice.
+        clear = reply is not None and reply.topic is not None and not reply.likely
+        if reply is not None and (clear or confidence < UNSURE_OUT_OF_SCOPE):
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
             return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
         dispatcher.utter_message(response="utter_out_of_scope")

@@ -83,14 +83,24 @@ def top_k(results, k: int) -> float:
     return sum(key in [r.key for r in ranked[:k]] for key, ranked in results) / len(results)
 
 
-def outcome(results, answer_threshold, margin, suggest_threshold):
-    """Shares of questions answered right, answered wrong, offered as a choice, unanswered."""
-    counts = {"right": 0, "wrong": 0, "choice_has_it": 0, "choice_without": 0, "none": 0}
+def outcome(results, answer_threshold, margin, suggest_threshold, likely_margin=None):
+    """Shares of questions answered right, answered wrong, answered as a best guess (right
+    or wrong) beside a choice, offered as a plain choice, unanswered."""
+    counts = {
+        "right": 0, "wrong": 0, "likely_right": 0, "likely_wrong": 0,
+        "choice_has_it": 0, "choice_without": 0, "none": 0,
+    }
+    if likely_margin is None:
+        likely_margin = retrieval.LIKELY_MARGIN
     for key, ranked in results:
         labels = key if isinstance(key, set | frozenset) else {key}
-        decision = retrieval.decide(ranked, answer_threshold, margin, suggest_threshold)
+        decision = retrieval.decide(
+            ranked, answer_threshold, margin, suggest_threshold, likely_margin
+        )
         if decision.answer is not None:
             counts["right" if decision.answer.key in labels else "wrong"] += 1
+        elif decision.likely is not None:
+            counts["likely_right" if decision.likely.key in labels else "likely_wrong"] += 1
         elif decision.suggestions:
             has = any(s.key in labels for s in decision.suggestions)
             counts["choice_has_it" if has else "choice_without"] += 1
@@ -122,6 +132,28 @@ def calibrate(results, negatives) -> list[dict]:
             )
             grid.append(row)
     return grid
+
+
+def likely_margins(results) -> list[dict]:
+    """For each margin: how often the best guess of a choice that clear is right. The
+    smallest margin whose guesses are right LIKELY_PRECISION of the time is LIKELY_MARGIN."""
+    grid = []
+    for likely_margin in [x / 100 for x in range(0, 41, 5)]:
+        row = outcome(
+            results, retrieval.ANSWER_THRESHOLD, retrieval.MARGIN, retrieval.SUGGEST_THRESHOLD,
+            likely_margin,
+        )
+        guesses = row["likely_right"] + row["likely_wrong"]
+        grid.append(
+            {"likely_margin": likely_margin, "share": guesses,
+             "precision": row["likely_right"] / guesses if guesses else 0.0}
+        )
+    return grid
+
+
+def choose_likely_margin(grid: list[dict]) -> float:
+    good = [r for r in grid if r["precision"] >= retrieval.LIKELY_PRECISION]
+    return min(r["likely_margin"] for r in good) if good else max(r["likely_margin"] for r in grid)
 
 
 def choose(grid: list[dict]) -> dict:
@@ -302,6 +334,8 @@ def main() -> None:
             retrieval.SUGGEST_THRESHOLD,
         ),
     }
+    report["cv"]["likely_margins"] = likely_margins(results)
+    report["cv"]["likely_margin_chosen"] = choose_likely_margin(report["cv"]["likely_margins"])
     confusions: dict[str, int] = {}
     for key, ranked in results:
         if ranked and ranked[0].key != key:

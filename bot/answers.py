@@ -23,6 +23,8 @@ from bot.reply import (
     CHOICE_INTRO,
     CONSULTATION_BUTTONS,
     CONSULTATION_OFFER,
+    LIKELY_INTRO,
+    LIKELY_OTHERS,
     OTHER_HALF_INTRO,
     UNCONFIRMED_NOTE,
     UNLISTED_CONDITION,
@@ -136,13 +138,21 @@ class Answers:
             self.retriever = FaqRetriever(self.database_url)
         return self.retriever.decide(message)
 
-    def choice(self, decision: Decision) -> Reply:
-        """ "Do you mean: A / B?" with a button per topic (and a person, if neither)."""
+    def choice(self, decision: Decision, message: str = "", now: datetime | None = None) -> Reply:
+        """ "Do you mean: A / B?" with a button per topic (and a person, if neither); with a
+        likely topic, its answer first, named as a guess, and the others as buttons."""
+        likely = decision.likely
+        guess = self.topic_reply(likely.key, message, now) if likely is not None else None
         buttons = [
             {"title": r.title, "payload": f'/{QUESTION_INTENT}{{"{TOPIC_ENTITY}":"{r.key}"}}'}
             for r in decision.suggestions
+            if guess is None or r.key != guess.topic
         ]
-        return Reply(CHOICE_INTRO, [*buttons, ASK_PERSON_BUTTON])
+        if likely is None or guess is None:
+            return Reply(CHOICE_INTRO, [*buttons, ASK_PERSON_BUTTON])
+        text = f"{LIKELY_INTRO.format(title=likely.title)}\n\n{guess.text}\n\n{LIKELY_OTHERS}"
+        # A guess never leads to a booking offer.
+        return Reply(text, [*buttons, ASK_PERSON_BUTTON], topic=guess.topic, likely=True)
 
     def instead_of_handoff(self, message: str) -> Reply | None:
         """What a message read as "a person, please" really asks, when it is not that:
@@ -215,7 +225,7 @@ class Answers:
             return None
         reply, decision = self._outright(message, now)
         if decision is not None and decision.suggestions:
-            return self.choice(decision)
+            return self.choice(decision, message, now)
         return reply
 
     def respond(
@@ -247,11 +257,13 @@ class Answers:
         if default is None or not suggested or default.key in suggested:
             # The NLU's topic is among retrieval's close ones: answer it.
             return self._intent_topic_reply(intent, message, now)
-        # Retrieval prefers another topic, not clearly: let the client choose.
-        if default.key not in suggested:
-            default_rank = Ranked(default.key, default.title, 0.0)
-            decision = Decision(None, (*decision.suggestions[:1], default_rank), decision.ranked)
-        return self.choice(decision)
+        # Retrieval prefers another topic, not clearly: let the client choose (its likely
+        # topic answered as a guess, when it has one, and the NLU's topic as a button).
+        default_rank = Ranked(default.key, default.title, 0.0)
+        decision = Decision(
+            None, (*decision.suggestions[:1], default_rank), decision.ranked, decision.likely
+        )
+        return self.choice(decision, message, now)
 
     def bot_reply(self, message: str = "") -> Reply | None:
         reply = self.topic_reply(BOT_TOPIC, message)
@@ -274,7 +286,7 @@ class Answers:
         notes on ("I use tretinoin cream"), the honest general answer. None when it names
         nothing ("am I ok?"): then asking which condition is the help."""
         reply = self.from_search(message)
-        if reply is not None and reply.topic:
+        if reply is not None and reply.topic and not reply.likely:
             return reply
         if not names_something(message):
             return None

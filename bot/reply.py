@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from bot.store import queries
 
 CHOICE_INTRO = "Do you mean:"
+# A best guess (retrieval's likely topic, not a clear answer): named, with the other close
+# topics offered after it.
+LIKELY_INTRO = 'I think you\'re asking about "{title}":'
+LIKELY_OTHERS = "If you meant something else:"
 OTHER_HALF_INTRO = "And for the other part of your question, do you mean:"
 ASK_PERSON_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 UNCONFIRMED_NOTE = (
@@ -43,6 +47,8 @@ class Reply:
     topic: str | None = None
     # "Talk to the practitioner first": a consultation call follows, never a booking offer.
     talk_first: bool = False
+    # A best guess at the topic, not a clear answer: a sure off-topic message does not take it.
+    likely: bool = False
 
 
 def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:

@@ -61,6 +61,12 @@ MARGIN = 0.30
 # ("Do you mean"). Below it the message is not about any topic.
 SUGGEST_THRESHOLD = 0.30
 MAX_SUGGESTIONS = 2
+# A choice whose best topic ranks LIKELY_MARGIN clear of the runner-up is answered as a best
+# guess, with the runner-up as a button: a bare "Do you mean" menu reads as no answer. The
+# smallest margin at which 10-fold CV's best guesses are right at least LIKELY_PRECISION of
+# the time (`python -m bench.faq`); closer calls stay a plain choice.
+LIKELY_MARGIN = 0.20
+LIKELY_PRECISION = 0.80
 # A clinic-fact topic whose fact the message plainly asks for ranks first, far clear of
 # any blend of cosines and classifier, as close as can be: answered outright.
 FACT_SCORE = 10.0
@@ -93,11 +99,14 @@ class Ranked:
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do with a message: answer one topic, offer a choice, or neither."""
+    """What to do with a message: answer one topic, offer a choice, or neither. A choice
+    may carry a `likely` topic (its first suggestion), clear enough to answer as a best
+    guess with the others offered beside it."""
 
     answer: Ranked | None
     suggestions: tuple[Ranked, ...]
     ranked: tuple[Ranked, ...]
+    likely: Ranked | None = None
 
     @property
     def found(self) -> bool:
@@ -109,9 +118,11 @@ def decide(
     answer_threshold: float = ANSWER_THRESHOLD,
     margin: float = MARGIN,
     suggest_threshold: float = SUGGEST_THRESHOLD,
+    likely_margin: float = LIKELY_MARGIN,
 ) -> Decision:
     """Answer the best topic if the message is close to its wording (answer_threshold) and
-    it ranks `margin` clear of the runner-up; else offer the close ones; else nothing."""
+    it ranks `margin` clear of the runner-up; else offer the close ones (the best as a
+    likely answer when it ranks `likely_margin` clear); else nothing."""
     ranked = tuple(ranked)
     if not ranked or ranked[0].closeness < suggest_threshold:
         return Decision(None, (), ranked)
@@ -120,7 +131,8 @@ def decide(
     if best.closeness >= answer_threshold and best.score - runner_up >= margin:
         return Decision(best, (), ranked)
     close = tuple(r for r in ranked[:MAX_SUGGESTIONS] if r.closeness >= suggest_threshold)
-    return Decision(None, close, ranked)
+    likely = best if best.score - runner_up >= likely_margin else None
+    return Decision(None, close, ranked, likely)
 
 
 def _one_vs_rest_ridge(

@@ -31,6 +31,7 @@ from bot.knowledge import facts, retrieval
 from bot.knowledge.loader import load_knowledge, problems, read_knowledge_dir
 from bot.store.models import Verdict
 from bot.store.queries import FaqEntry
+from tests import content
 from tests.rasa_harness import condition_entity, make_tracker, run
 from tests.stores import KNOWLEDGE_DIR
 
@@ -115,6 +116,26 @@ def test_two_close_topics_are_offered_not_guessed():
     decision = retrieval.decide(ranked)
     assert decision.answer is None
     assert [r.key for r in decision.suggestions] == ["a", "b"]
+
+
+def test_a_choice_with_a_clear_favourite_names_it_as_the_likely_topic():
+    below = retrieval.ANSWER_THRESHOLD - 0.05  # in play, not close enough to answer
+    ranked = [
+        retrieval.Ranked("a", "A", below),
+        retrieval.Ranked("b", "B", below - retrieval.LIKELY_MARGIN - 0.01),
+    ]
+    decision = retrieval.decide(ranked)
+    assert decision.answer is None
+    assert decision.likely is not None and decision.likely.key == "a"
+
+
+def test_a_close_call_has_no_likely_topic():
+    below = retrieval.ANSWER_THRESHOLD - 0.05
+    ranked = [
+        retrieval.Ranked("a", "A", below),
+        retrieval.Ranked("b", "B", below - retrieval.LIKELY_MARGIN + 0.01),
+    ]
+    assert retrieval.decide(ranked).likely is None
 
 
 def test_a_clear_winner_is_answered():
@@ -375,6 +396,34 @@ def test_close_topics_come_as_buttons_the_guard_lets_through(monkeypatch):
     ]
     for b in buttons:
         assert neutralise_payload(b["payload"]) == b["payload"]
+
+
+def likely_choice(likely: str, other: str) -> retrieval.Decision:
+    first = retrieval.Ranked(likely, TOPICS[likely].title, 0.4)
+    second = retrieval.Ranked(other, TOPICS[other].title, 0.1)
+    return retrieval.Decision(None, (first, second), (first, second), first)
+
+
+def test_a_likely_topic_is_answered_as_a_guess_with_the_other_as_a_button(monkeypatch):
+    key = next(t.key for t in KNOWLEDGE.topics if t.offer_booking and not t.fact)
+    monkeypatch.setattr(ANSWERS, "search", lambda message: likely_choice(key, "aftercare"))
+
+    messages, events = run(ActionAnswerQuestion(), tracker("ask_question", "hmm?"))
+
+    text = messages[0]["text"]
+    assert TOPICS[key].title in text
+    assert content.answer_start(key) in text
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles[0] == TOPICS["aftercare"].title and TOPICS[key].title not in titles
+    # A guess is not sure enough for a sales pitch, even on a topic that offers booking.
+    assert not offers_booking(messages)
+    assert SlotSet("booking_offered", True) not in events
+
+
+def test_a_sure_off_topic_message_does_not_take_a_guess(monkeypatch):
+    monkeypatch.setattr(ANSWERS, "search", lambda message: likely_choice("aftercare", "safety"))
+    messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", "tell me a joke"))
+    assert messages[0].get("response") == "utter_out_of_scope"
 
 
 def test_a_typed_payload_that_sets_anything_else_is_plain_text():
