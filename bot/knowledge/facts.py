@@ -146,6 +146,7 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         # "your phone number", never "my phone number" (privacy: "forget my phone number").
         r"(?:^|your|ur|the|clinic'?s?|a|what'?s|what\s+is|whats|give\s+me|need)\s*(?:phone|telephone|"
         r"tel|contact|mobile|landline|whatsapp)\s*(?:number|no\b|#)",
+        r"(?:have|got)\s+a\s+(?:landline|phone\s+number|number)\b",
         rf"(?:your|ur|the|{_YOU}'?s?|a|best)\s+(?:phone\s+)?number\b(?!\s+of\b)",
         r"what\s+number\s+(?:do|should|can|to)\b",
         r"^(?:phone|number)\s*\??$",
@@ -164,6 +165,11 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"who\s+(?:will|would|does|do)\s+(?:treat|see)\s+(?:me|my)",
         r"who\s+(?:will|would|do)\s+i\s+(?:see|be\s+seeing|be\s+treated\s+by)",
         r"who'?s\s+(?:treating|doing)\s+(?:me|my)",
+        r"who(?:\s+(?:would|will)|'?ll)\s+be\s+(?:doing|treating|seeing)\s+(?:me|my)\b"
+        r"(?!.*\b(?:trained|qualified|registered|insured|experienced)\b)",
+        r"who\s+(?:actually\s+)?does\s+the\s+(?:acupuncture|needling|needles)\b",
+        r"(?:ask\s+for|request|choose|pick|see)\s+(?:a\s+)?(?:particular|specific|certain|female|male|"
+        r"woman|man)\s+(?:practitioner|acupuncturist|therapist)",
         r"who\s+(?:will|would|does|do)\s+(?:do|carry\s+out)\s+(?:the|my)\s+(?:treatments?|sessions?)",
         r"who\s+works?\s+(?:on|at\s+the\s+weekend)",
         r"which\s+(?:practitioner|acupuncturist)s?\s+(?:works?|is\s+in|is\s+on)",
@@ -199,6 +205,7 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"\s+(?:appointments?|appts?|slots?|sessions?)\s*\??$",
         r"(?:what'?s|what\s+is|when'?s|when\s+is)\s+(?:the|your)\s+(?:latest|last|earliest)\s+"
         r"(?:appointment|slot|time)",
+        r"^(?:latest|earliest)\s+(?:appointment|appt|slot)s?\b",
         rf"(?:are|r|is)\s+{_YOU}\s+closed",
         rf"closed\s+on\s+(?:{_DAYS}|the\s+weekends?|weekends?|bank\s+holidays?)",
         rf"can\s+i\s+come\s+(?:in\s+)?(?:on\s+)?(?:a\s+)?(?:{_DAYS}|weekends?|evenings?|after\s+work|"
@@ -220,7 +227,8 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"your\s+location",
         r"(?:located|based)\s+where",
         r"where\s+is\s+it\s*(?:based|located)?\s*\??$",
-        r"where\s+do\s+i\s+(?:go|come)\b(?!\s+(?:after|before|if|when))",
+        r"where\s+(?:do|should)\s+i\s+(?:(?:actually|need\s+to|have\s+to)\s+)*(?:go|come)\b"
+        r"(?!\s+(?:after|before|if|when))",
         r"(?:the|your|clinic'?s?)\s+location\b",
         r"^location\s*\??$",
         r"how\s+do\s+i\s+get\s+there",

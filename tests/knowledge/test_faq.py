@@ -253,6 +253,7 @@ FACT_WORDINGS = {
         "do you do lunchtime appointments",
         "christmas opening hours?",
         "can i come after work on thursday",
+        "latest appointment after work?",
     ],
     "phone": [
         "what's your phone number",
@@ -261,6 +262,7 @@ FACT_WORDINGS = {
         "can i call you to book",
         "number?",
         "best way to get hold of you?",
+        "have you got a landline i could ring",
     ],
     "email": ["can i email you", "what is your email", "the clinic email?", "e-mail address pls"],
     "address": [
@@ -271,12 +273,16 @@ FACT_WORDINGS = {
         "what is the postcode",
         "where abouts are you",
         "is there a bus stop near you",
+        "where do i actually need to go for my appointment",
     ],
     "practitioners": [
         "who will treat me",
         "who works on tuesdays",
         "who is the practitioner",
         "who runs the clinic",
+        "who'll be doing my treatment",
+        "can i ask for a female practitioner",
+        "so who does the acupuncture, a man or a woman?",
     ],
 }
 NOT_FACTS = [
@@ -298,6 +304,8 @@ NOT_FACTS = [
     "what do they call u",
     "the monday slot",
     "pass me on to someone who works there",
+    "who would be doing my acupuncture, are they qualified",
+    "my last appointment was a bit rushed",
 ]
 
 
