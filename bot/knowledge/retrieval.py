@@ -32,7 +32,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from bot.knowledge import facts
+from bot.knowledge import facts, lexicon
 from bot.store import queries
 from bot.store.session import session_scope
 
@@ -55,8 +55,8 @@ RIDGE_ALPHA = 1.0
 # 10-fold CV whose wrong answers stay within 2% and which answers at most 5% of the NLU
 # data's off-topic messages (56 topics, 807 questions: 32.5% right, 1.9% wrong, 40% a
 # choice holding it; `python -m bench.faq`).
-ANSWER_THRESHOLD = 0.44
-MARGIN = 0.30
+ANSWER_THRESHOLD = 0.42
+MARGIN = 0.35
 # Between SUGGEST_THRESHOLD (similarity) and an answer: offer the best topics as buttons
 # ("Do you mean"). Below it the message is not about any topic.
 SUGGEST_THRESHOLD = 0.30
@@ -196,7 +196,8 @@ class FaqIndex:
         self._parts: list[tuple] = []
         if documents:
             stacked = self._stack(
-                self._word.fit_transform(documents), self._char.fit_transform(documents)
+                self._word.fit_transform([lexicon.with_groups(d) for d in documents]),
+                self._char.fit_transform(documents),
             )
             self._docs = stacked  # documents x features
             ends = [*starts[1:], len(documents)]
@@ -209,10 +210,14 @@ class FaqIndex:
                 self._ridge = _one_vs_rest_ridge(stacked, labels, len(self.keys))
             # What a query needs to be vectorised without sklearn's per-call overhead.
             offset = 0
-            for vectorizer, weight in zip((self._word, self._char), self._weights, strict=True):
+            # Whole words see the lexicon's group names too; character n-grams, the text.
+            grouped = (lexicon.with_groups, lambda clean: clean)
+            for vectorizer, weight, prepare in zip(
+                (self._word, self._char), self._weights, grouped, strict=True
+            ):
                 self._parts.append(
-                    (vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_,
-                     offset, weight)
+                    (prepare, vectorizer.build_analyzer(), vectorizer.vocabulary_,
+                     vectorizer.idf_, offset, weight)
                 )
                 offset += len(vectorizer.vocabulary_)
             self._width = offset
@@ -227,9 +232,9 @@ class FaqIndex:
         """The message as one dense row of the index's features (TF-IDF as in fitting:
         sublinear tf, idf, each part L2-normalised and weighted)."""
         vector = np.zeros(self._width)
-        for analyzer, vocabulary, idf, offset, weight in self._parts:
+        for prepare, analyzer, vocabulary, idf, offset, weight in self._parts:
             counts: dict[int, int] = {}
-            for term in analyzer(clean):
+            for term in analyzer(prepare(clean)):
                 column = vocabulary.get(term)
                 if column is not None:
                     counts[column] = counts.get(column, 0) + 1
