@@ -30,8 +30,9 @@ def test_no_word_is_in_two_groups():
 
 
 def test_a_question_finds_a_topic_whose_questions_never_used_its_word():
-    makeup = FaqEntry("makeup", "Make-up", None, ("can i wear makeup after", "makeup after"))
-    gym = FaqEntry("gym", "Exercise", None, ("can i go to the gym after", "gym after"))
-    # The expected topic listed last: a tie would rank the other first.
-    assert retrieval.FaqIndex([gym, makeup]).rank("is mascara ok after")[0].key == "makeup"
-    assert retrieval.FaqIndex([makeup, gym]).rank("can i do pilates after")[0].key == "gym"
+    makeup = FaqEntry("makeup", "Make-up", None, ("is makeup ok after",))
+    gym = FaqEntry("gym", "Exercise", None, ("is the gym ok after",))
+    # Without the lexicon "eyeliner" would land on the gym (it shares more characters).
+    for order in ([gym, makeup], [makeup, gym]):
+        assert retrieval.FaqIndex(order).rank("is eyeliner ok after")[0].key == "makeup"
+        assert retrieval.FaqIndex(order).rank("is pilates ok after")[0].key == "gym"
