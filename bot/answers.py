@@ -257,11 +257,13 @@ class Answers:
         if default is None or not suggested or default.key in suggested:
             # The NLU's topic is among retrieval's close ones: answer it.
             return self._intent_topic_reply(intent, message, now)
-        # Retrieval prefers another topic, not clearly: let the client choose (its likely
-        # topic answered as a guess, when it has one, and the NLU's topic as a button).
+        # Retrieval prefers another topic, not clearly, and the NLU's topic is not even close:
+        # retrieval's is the more specific reading (the intents are broad: "how big are the
+        # needles" reads as ask_pain), so it is answered as a guess, the NLU's as a button.
         default_rank = Ranked(default.key, default.title, 0.0)
         decision = Decision(
-            None, (*decision.suggestions[:1], default_rank), decision.ranked, decision.likely
+            None, (*decision.suggestions[:1], default_rank), decision.ranked,
+            decision.suggestions[0],
         )
         return self.choice(decision, message, now)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.knowledge.facts import map_link
 from bot.store import queries
 
 CHOICE_INTRO = "Do you mean:"
@@ -58,6 +59,7 @@ def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:
         "phone": clinic.phone,
         "email": clinic.email,
         "address": clinic.address,
+        "map_link": map_link(clinic.address),
         "urgent_advice_number": clinic.urgent_advice_number or "111",
         "emergency_number": clinic.emergency_number,
         "website": clinic.website or clinic.email,

@@ -136,7 +136,8 @@ _DAYS = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|satur|sun)(?:day)?s?"
 _YOU = r"(?:you|u|ya|the\s+(?:clinic|practice|place))"
 _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
     "email": (
-        r"e-?mail\s+(?:address|addy)",
+        r"e-?mail\s+(?:address|addy|adress|addres|adr)",
+        r"(?:get\s+in\s+touch|contact\s+(?:you|u|the\s+clinic))\s+in\s+writing",
         r"(?:your|the|clinic'?s?|an?|what)\s+e-?mail\b(?!\s+(?:me|confirmation|reminder))",
         rf"e-?mail\s+(?:{_YOU}|us|for\s+(?:the|your))\b",
         r"(?:by|via|on)\s+e-?mail\s*\??$",
@@ -195,7 +196,7 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         rf"(?:do|does)\s+{_YOU}\s+(?:open|close|shut)\b(?!\s+(?:a|an|the|new|fresh|up|my|your)\b)",
         rf"{_YOU}\s+(?:open|closed?)\s+(?:on|at|today|tomorrow|late|this|over|till|until)",
         rf"(?:^|you\s+|u\s+|clinic\s+|it\s+|still\s+)open\s+(?:late|on\s+(?:the\s+)?(?:weekends?|bank\s+"
-        rf"holidays?|{_DAYS})|evenings?|{_DAYS})",
+        rf"holidays?|{_DAYS})|evenings?|{_DAYS}|today|tomorrow|tmrw|tmr|tonight)",
         rf"(?:do|does|can)\s+{_YOU}\s+(?:do|have|offer|open|work)\s+(?:any\s+)?(?:late\s+)?"
         rf"(?:evening|late|weekend|{_DAYS}|night|early\s+morning|lunchtime|lunch\s+time)s?\b",
         rf"(?:what|which)\s+days\s+(?:are|r|do|does)\s+{_YOU}\s+(?:open|work)",

@@ -77,6 +77,15 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "scientific", "placebo", "trials",
     ),
     "bleeding": ("bleed", "bled", "bleeding", "blood", "bloody"),
+    "ache": ("ache", "aching", "achy", "tender", "soreness", "throbbing"),
+    "headache": (
+        "headache", "headaches", "migraine", "head hurts", "head is pounding", "pounding head",
+        "thumping head", "sore head", "head is killing me",
+    ),
+    "breakout": (
+        "breakout", "broken out", "break out", "breaking out", "pimples", "pimple", "zits",
+        "zit", "spotty", "whiteheads", "blemishes",
+    ),
     "lines": (
         "lines", "wrinkles", "wrinkle", "crows feet", "frown lines", "fine lines",
         "sagging", "jowls", "ageing", "aging", "saggy",

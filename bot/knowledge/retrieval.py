@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from bot.knowledge import facts, lexicon
+from bot.knowledge.spelling import Speller
 from bot.store import queries
 from bot.store.session import session_scope
 
@@ -55,8 +56,8 @@ RIDGE_ALPHA = 1.0
 # 10-fold CV whose wrong answers stay within 2% and which answers at most 5% of the NLU
 # data's off-topic messages (56 topics, 807 questions: 32.5% right, 1.9% wrong, 40% a
 # choice holding it; `python -m bench.faq`).
-ANSWER_THRESHOLD = 0.42
-MARGIN = 0.35
+ANSWER_THRESHOLD = 0.44
+MARGIN = 0.20
 # Between SUGGEST_THRESHOLD (similarity) and an answer: offer the best topics as buttons
 # ("Do you mean"). Below it the message is not about any topic.
 SUGGEST_THRESHOLD = 0.30
@@ -65,7 +66,7 @@ MAX_SUGGESTIONS = 2
 # guess, with the runner-up as a button: a bare "Do you mean" menu reads as no answer. The
 # smallest margin at which 10-fold CV's best guesses are right at least LIKELY_PRECISION of
 # the time (`python -m bench.faq`); closer calls stay a plain choice.
-LIKELY_MARGIN = 0.20
+LIKELY_MARGIN = 0.10
 LIKELY_PRECISION = 0.80
 # A clinic-fact topic whose fact the message plainly asks for ranks first, far clear of
 # any blend of cosines and classifier, as close as can be: answered outright.
@@ -210,8 +211,13 @@ class FaqIndex:
                 self._ridge = _one_vs_rest_ridge(stacked, labels, len(self.keys))
             # What a query needs to be vectorised without sklearn's per-call overhead.
             offset = 0
-            # Whole words see the lexicon's group names too; character n-grams, the text.
-            grouped = (lexicon.with_groups, lambda clean: clean)
+            # Whole words see the message with its typos mended and the lexicon's group names;
+            # character n-grams, the text as typed.
+            self._speller = Speller(
+                [w for d in documents for w in d.split()]
+                + [w for words in lexicon.GROUPS.values() for p in words for w in p.split()]
+            )
+            grouped = (self._words_of, lambda clean: clean)
             for vectorizer, weight, prepare in zip(
                 (self._word, self._char), self._weights, grouped, strict=True
             ):
@@ -224,6 +230,9 @@ class FaqIndex:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def _words_of(self, clean: str) -> str:
+        return lexicon.with_groups(self._speller.text(clean))
 
     def _stack(self, words, chars):
         return hstack([words * self._weights[0], chars * self._weights[1]]).tocsr()

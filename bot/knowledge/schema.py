@@ -133,6 +133,7 @@ PLACEHOLDERS = frozenset(
         "phone",
         "email",
         "address",
+        "map_link",
         "urgent_advice_number",
         "emergency_number",
         "website",

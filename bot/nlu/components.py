@@ -1,4 +1,5 @@
-"""Rasa graph components: the condition entity extractor and the emergency override.
+"""Rasa graph components: the condition entity extractor, the clinic-fact question override
+and the emergency override.
 
 These are the only NLU classes that touch Rasa's plugin API; the logic they
 wrap lives in bot.nlu.conditions and bot.safety and is tested on its own.
@@ -36,6 +37,7 @@ from scipy.sparse import coo_matrix
 from bot import safety
 from bot.knowledge.loader import read_knowledge_dir
 from bot.nlu.conditions import ConditionMatcher, ConditionMention
+from bot.nlu.fact_questions import fact_question_intent
 from bot.nlu.graph import ConfiguredComponent, StoredComponent
 
 CONDITION_ENTITY = "condition"
@@ -140,6 +142,24 @@ class ConditionEntityExtractor(StoredComponent, ConfiguredComponent, EntityExtra
         # sentence features of all messages and need the same width for each.
         feature = coo_matrix([[1.0 if mentioned else 0.0]])
         message.add_features(Features(feature, FEATURE_TYPE_SENTENCE, TEXT, self._name))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ClinicFactQuestionOverride(ConfiguredComponent):
+    """Makes a plain clinic-fact question ("open tmrw?", "email?") `ask_question`, where the
+    classifier heard a form answer, small talk, an off-topic message or (for anything but
+    the hours) a booking. Put it after FallbackClassifier and before the emergency override."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            intent = fact_question_intent(text, predicted)
+            if intent is not None:
+                _set_intent(message, intent, 1.0)
+        return messages
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

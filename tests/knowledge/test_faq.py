@@ -428,6 +428,21 @@ def test_a_likely_topic_is_answered_as_a_guess_with_the_other_as_a_button(monkey
     assert SlotSet("booking_offered", True) not in events
 
 
+def test_a_topic_intent_gives_way_to_a_more_specific_topic_as_a_guess(monkeypatch):
+    """ "how big are the needles" reads as ask_pain; retrieval's (not clear) pick is the
+    needles topic, and pain is not among its close ones: needles answered, pain a button."""
+    pain = next(t for t in KNOWLEDGE.topics if t.intent == "ask_pain")
+    needles = retrieval.Ranked("needles", TOPICS["needles"].title, 0.3)
+    monkeypatch.setattr(
+        ANSWERS, "search", lambda message: retrieval.Decision(None, (needles,), (needles,))
+    )
+
+    messages, _ = run(ActionAnswerQuestion(), tracker("ask_pain", "how big are the needles"))
+
+    assert content.answer_start("needles") in messages[0]["text"]
+    assert [b["title"] for b in messages[0]["buttons"]][0] == pain.title
+
+
 def test_a_sure_off_topic_message_does_not_take_a_guess(monkeypatch):
     monkeypatch.setattr(ANSWERS, "search", lambda message: likely_choice("aftercare", "safety"))
     messages, _ = run(ActionOutOfScope(), tracker("out_of_scope", "tell me a joke"))
