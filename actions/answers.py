@@ -10,6 +10,9 @@ from bot.answers import TOPIC_ENTITY
 
 # Below this NLU confidence an "out of scope" message may still be a question we can answer.
 UNSURE_OUT_OF_SCOPE = 0.5
+# Below this one it may still be a health worry worth care advice given as a guess; above it,
+# it is plainly about something else ("how do I sew on a button with a needle").
+UNSURE_WORRY = 0.8
 
 
 def chosen_topic(tracker: Tracker) -> str | None:
@@ -61,9 +64,13 @@ class ActionOutOfScope(StoreAction):
         message = tracker.latest_message
         confidence = (message.get("intent") or {}).get("confidence") or 0.0
         reply = await in_thread(ANSWERS.from_search, message.get("text") or "")
-        # A sure "off-topic" takes only a clear answer, not a guess or a "Do you mean" choice.
-        clear = reply is not None and reply.topic is not None and not reply.likely
-        if reply is not None and (clear or confidence < UNSURE_OUT_OF_SCOPE):
+        # A sure "off-topic" takes only a clear answer, not a "Do you mean" choice, and a guess
+        # only when it is advice on a health worry ("bit tender round my cheekbone today"):
+        # for a worry, care advice beats "I can only help with...".
+        taken = reply is not None and reply.topic is not None
+        if reply is not None and reply.likely:
+            taken = reply.health_worry and confidence < UNSURE_WORRY
+        if reply is not None and (taken or confidence < UNSURE_OUT_OF_SCOPE):
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
             return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
         dispatcher.utter_message(response="utter_out_of_scope")

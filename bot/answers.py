@@ -40,6 +40,9 @@ from bot.store.session import StoreUnavailable, session_scope
 PRICE_INTENT = "ask_price"
 FIRST_VISIT_TOPIC = "first_visit"
 BOT_TOPIC = "bot_or_human"
+# Health worries: symptoms after a visit, and those the clinic cannot assess (GP, NHS 111).
+HEALTH_WORRY_CATEGORIES = frozenset({"after_visit"})
+SYMPTOMS_TOPIC = "other_symptoms"
 # The general FAQ question intent, and the messages NLU could not place: both ask retrieval.
 QUESTION_INTENT = "ask_question"
 # Intents with a default topic that retrieval may refine ("bruising before a wedding").
@@ -126,7 +129,10 @@ class Answers:
             if topic is None:
                 return None
             text = self._topic_text(session, topic, message, now or datetime.now(timezone.utc))
-        return Reply(text, offer_booking=topic.offer_booking, topic=topic.key)
+        worry = topic.category in HEALTH_WORRY_CATEGORIES or topic.key == SYMPTOMS_TOPIC
+        return Reply(
+            text, offer_booking=topic.offer_booking, topic=topic.key, health_worry=worry
+        )
 
     def _intent_topic_reply(self, intent: str, message: str, now: datetime | None) -> Reply | None:
         with self._session() as session:
@@ -152,7 +158,10 @@ class Answers:
             return Reply(CHOICE_INTRO, [*buttons, ASK_PERSON_BUTTON])
         text = f"{LIKELY_INTRO.format(title=likely.title)}\n\n{guess.text}\n\n{LIKELY_OTHERS}"
         # A guess never leads to a booking offer.
-        return Reply(text, [*buttons, ASK_PERSON_BUTTON], topic=guess.topic, likely=True)
+        return Reply(
+            text, [*buttons, ASK_PERSON_BUTTON], topic=guess.topic, likely=True,
+            health_worry=guess.health_worry,
+        )
 
     def instead_of_handoff(self, message: str) -> Reply | None:
         """What a message read as "a person, please" really asks, when it is not that:

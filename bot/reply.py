@@ -50,6 +50,9 @@ class Reply:
     talk_first: bool = False
     # A best guess at the topic, not a clear answer: a sure off-topic message does not take it.
     likely: bool = False
+    # Advice on a health worry (after a visit, or one to take to a GP or NHS 111): better than
+    # "I can only help with..." even as a guess.
+    health_worry: bool = False
 
 
 def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:

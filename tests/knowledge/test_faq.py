@@ -449,6 +449,28 @@ def test_a_sure_off_topic_message_does_not_take_a_guess(monkeypatch):
     assert messages[0].get("response") == "utter_out_of_scope"
 
 
+def test_an_unsure_off_topic_health_worry_gets_care_advice_as_a_guess(monkeypatch):
+    key = next(t.key for t in KNOWLEDGE.topics if t.category == "after_visit")
+    monkeypatch.setattr(ANSWERS, "search", lambda message: likely_choice(key, "safety"))
+    worry = tracker("out_of_scope", "bit tender round my cheekbone today, should i be worried")
+    worry.latest_message["intent"]["confidence"] = 0.6
+
+    messages, _ = run(ActionOutOfScope(), worry)
+
+    assert content.answer_start(key) in messages[0]["text"]
+
+
+def test_a_plainly_off_topic_message_gets_no_care_advice(monkeypatch):
+    key = next(t.key for t in KNOWLEDGE.topics if t.category == "after_visit")
+    monkeypatch.setattr(ANSWERS, "search", lambda message: likely_choice(key, "safety"))
+    sewing = tracker("out_of_scope", "how do i sew on a button with a needle")
+    sewing.latest_message["intent"]["confidence"] = 0.95
+
+    messages, _ = run(ActionOutOfScope(), sewing)
+
+    assert messages[0].get("response") == "utter_out_of_scope"
+
+
 def test_a_typed_payload_that_sets_anything_else_is_plain_text():
     for typed in (
         '/ask_question{"faq_topic":"price","client_name":"x"}',

@@ -3,8 +3,8 @@ only the topic titles and public clinic FAQ pages). Never tuned on: thresholds c
 cross-validation over the topics' own questions (bench/faq.py).
 
 - top-1: the best-ranked topic is one of the question's labels;
-- a wrong topic answered outright (above the threshold, no "Do you mean" choice), and the
-  right one answered outright often enough;
+- a wrong topic given, outright (above the threshold) or as the named guess of a choice,
+  and the right one answered (outright, and with the guesses) often enough;
 - clinic-fact questions are answered from the YAML (the fact is in the reply).
 """
 
@@ -27,19 +27,23 @@ HOLDOUT = PROJECT_ROOT / "tests" / "faq_holdout.yml"
 HOLDOUT_NEW_TOPICS = PROJECT_ROOT / "tests" / "faq_holdout_new_topics.yml"
 # Aims of issue 15: top-1 0.95 and at most 2% wrong answers. The top-1 gate is set at what
 # the index reaches (0.900 with similarity alone; 0.919 with the ridge classifier blended
-# in and the clinic-fact wordings), below the aim; see docs/benchmarks.md. Raise it when
-# the figure rises; never add hold-out questions to topics.
-MIN_TOP1 = 0.91
+# in and the clinic-fact wordings; 0.929 with the lexicon, typo mending and 64 topics),
+# below the aim; see docs/benchmarks.md. Raise it when the figure rises; never add hold-out
+# questions to topics.
+MIN_TOP1 = 0.92
+# A wrong topic given, outright or as a named guess beside other buttons: the aim's 2%
+# holds for both together (0.3% outright and 1.3% as guesses now).
 MAX_WRONG_ANSWERED = 0.02
 # A "Do you mean" choice reads as half an answer: the share answered right outright (0.39
-# with the first thresholds, 0.52 now) must not fall back.
+# with the first thresholds, 0.52 now) must not fall back; with the guesses, 0.83.
 MIN_RIGHT_OUTRIGHT = 0.50
+MIN_RIGHT_WITH_GUESSES = 0.80
 # Aim: every clinic-fact question answered from the YAML. Not reached; the gates are what
-# the clinic-fact wordings (bot/knowledge/facts.py) and the CV-chosen thresholds reach: 29
-# of 36 directly (was 19), 34 of 36 directly or with one press of the fact's "Do you mean"
-# button (was 32) (docs/benchmarks.md).
-MIN_FACTS_DIRECT = 0.80
-MIN_FACTS_REACHED = 0.94
+# the clinic-fact wordings (bot/knowledge/facts.py) and the CV-chosen thresholds reach: 33
+# of 36 directly (outright or as the guess; was 19, then 29), 35 of 36 directly or with one
+# press of the fact's button (was 32, then 34) (docs/benchmarks.md).
+MIN_FACTS_DIRECT = 0.90
+MIN_FACTS_REACHED = 0.97
 
 KNOWLEDGE = read_knowledge_dir(KNOWLEDGE_DIR)
 CLINIC = KNOWLEDGE.clinic
@@ -93,24 +97,30 @@ def test_top1_topic_accuracy(holdout_store):
     assert right / len(results) >= MIN_TOP1, f"top-1 {right}/{len(results)}"
 
 
-def test_few_wrong_topics_are_answered_outright(holdout_store):
+def given(decision: retrieval.Decision) -> retrieval.Ranked | None:
+    """The topic whose answer the client reads: outright, or as the named guess."""
+    return decision.answer or decision.likely
+
+
+def test_few_wrong_topics_are_answered_outright_or_as_a_guess(holdout_store):
     results = rankings(holdout_store)
     wrong = [
-        (sorted(labels), decision.answer.key)
+        (sorted(labels), topic.key)
         for labels, ranked in results
-        if (decision := retrieval.decide(ranked)).answer is not None
-        and decision.answer.key not in labels
+        if (topic := given(retrieval.decide(ranked))) is not None and topic.key not in labels
     ]
     assert len(wrong) / len(results) <= MAX_WRONG_ANSWERED, wrong
 
 
 def test_most_questions_are_answered_outright_not_offered_as_a_choice(holdout_store):
     results = rankings(holdout_store)
-    right = sum(
-        (decision := retrieval.decide(ranked)).answer is not None and decision.answer.key in labels
-        for labels, ranked in results
-    )
-    assert right / len(results) >= MIN_RIGHT_OUTRIGHT, f"answered right {right}/{len(results)}"
+    outright = with_guesses = 0
+    for labels, ranked in results:
+        decision = retrieval.decide(ranked)
+        outright += decision.answer is not None and decision.answer.key in labels
+        with_guesses += (topic := given(decision)) is not None and topic.key in labels
+    assert outright / len(results) >= MIN_RIGHT_OUTRIGHT, f"answered right {outright}"
+    assert with_guesses / len(results) >= MIN_RIGHT_WITH_GUESSES, f"with guesses {with_guesses}"
 
 
 def _fact_values(fact: str) -> list[str]:
