@@ -138,6 +138,9 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
     "email": (
         r"e-?mail\s+(?:address|addy|adress|addres|adr)",
         r"(?:get\s+in\s+touch|contact\s+(?:you|u|the\s+clinic))\s+in\s+writing",
+        r"\be-?mail(?:ing|ed)?\b.*\baddress\b",
+        r"\beml\s+address",
+        r"(?:give|send|tell)\s+(?:me\s+)?(?:your|ur|yr|the)\s+e-?mail\b",
         r"(?:your|the|clinic'?s?|an?|what)\s+e-?mail\b(?!\s+(?:me|confirmation|reminder))",
         rf"e-?mail\s+(?:{_YOU}|us|for\s+(?:the|your))\b",
         r"(?:by|via|on)\s+e-?mail\s*\??$",
@@ -148,6 +151,8 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"(?:^|your|ur|the|clinic'?s?|a|what'?s|what\s+is|whats|give\s+me|need)\s*(?:phone|telephone|"
         r"tel|contact|mobile|landline|whatsapp)\s*(?:number|no\b|#)",
         r"(?:have|got)\s+a\s+(?:landline|phone\s+number|number)\b",
+        r"direct\s+(?:line|number|dial)",
+        r"(?:can|could)\s+i\s+(?:call|ring|phone)\s+(?:someone|somebody|up)\b",
         rf"(?:your|ur|the|{_YOU}'?s?|a|best)\s+(?:phone\s+)?number\b(?!\s+of\b)",
         r"what\s+number\s+(?:do|should|can|to)\b",
         r"^(?:phone|number)\s*\??$",
@@ -166,6 +171,17 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"who\s+(?:will|would|does|do)\s+(?:treat|see)\s+(?:me|my)",
         r"who\s+(?:will|would|do)\s+i\s+(?:see|be\s+seeing|be\s+treated\s+by)",
         r"who'?s\s+(?:treating|doing)\s+(?:me|my)",
+        r"who'?s\s+(?:going\s+to\s+be|gonna\s+be)\s+(?:treating|doing|seeing)\s+(?:me|my)",
+        rf"who'?s\s+(?:in|on|working)\s+(?:on\s+|this\s+|at\s+the\s+|next\s+)?(?:{_DAYS}|today|"
+        r"tomorrow|tmrw|weekend|the\s+weekend)",
+        r"who'?ll\s+i\s+(?:be\s+)?see",
+        r"name\s+of\s+the\s+(?:lady|woman|man|guy|person|practitioner|acupuncturist|therapist)\s+"
+        r"(?:i|who)\b",
+        r"names?\s+of\s+(?:the\s+|your\s+)?(?:staff|team)\b",
+        r"^(?:the\s+|your\s+)?team\s*\??$",
+        r"(?:is\s+there|do\s+you\s+have)\s+a\s+(?:male|female|man|woman|lady)\s+"
+        r"(?:practitioner|acupuncturist|therapist)",
+        r"who\s+sees\s+(?:the\s+)?clients",
         r"who(?:\s+(?:would|will)|'?ll)\s+be\s+(?:doing|treating|seeing)\s+(?:me|my)\b"
         r"(?!.*\b(?:trained|qualified|registered|insured|experienced)\b)",
         r"who\s+(?:actually\s+)?does\s+the\s+(?:acupuncture|needling|needles)\b",
@@ -207,6 +223,12 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"(?:what'?s|what\s+is|when'?s|when\s+is)\s+(?:the|your)\s+(?:latest|last|earliest)\s+"
         r"(?:appointment|slot|time)",
         r"^(?:latest|earliest)\s+(?:appointment|appt|slot)s?\b",
+        # "latest", not "earliest": "book me the earliest slot" is a booking.
+        r"latest\s+(?:i\s+can\s+(?:come|book|get)|appointment|appt|slot)",
+        r"\blast\s+(?:appointment|appt|slot)\s+(?:on\s+a|of\s+the\s+day|in\s+the|on\s+weekdays)",
+        r"open\s+(?:over|at|on|during)\s+(?:christmas|xmas|easter|new\s+year|the\s+holidays)",
+        r"open\s+early\b",
+        rf"(?:are|r|is)\s+{_YOU}\s+shut\b",
         rf"(?:are|r|is)\s+{_YOU}\s+closed",
         rf"closed\s+on\s+(?:{_DAYS}|the\s+weekends?|weekends?|bank\s+holidays?)",
         rf"can\s+i\s+come\s+(?:in\s+)?(?:on\s+)?(?:a\s+)?(?:{_DAYS}|weekends?|evenings?|after\s+work|"
@@ -235,7 +257,11 @@ _FACT_WORDINGS: dict[str, tuple[str, ...]] = {
         r"how\s+do\s+i\s+get\s+there",
         r"\b(?:google\s+)?maps?\b(?!\s+out)",
         r"sat\s?nav",
-        r"nearest\s+(?:train\s+|bus\s+)?(?:station|bus\s+stop|car\s+park|tube)",
+        r"\baddy\b",
+        r"where'?s?\s+(?:is\s+)?the\s+(?:entrance|front\s+door|way\s+in)",
+        r"(?:stop|station)\s+(?:is\s+)?(?:the\s+)?(?:closest|nearest)",
+        rf"how\s+far\s+(?:are|r|is)\s+{_YOU}\s+from",
+        r"nearest\s+(?:train\s+|bus\s+)?(?:station|bus\s+stop|car\s+park|tube|landmark)",
         r"(?:bus|train|tube)\s+(?:stop|station)\s+(?:near|close)",
         rf"(?:are|r|is)\s+{_YOU}\s+(?:near|close\s+to|in\s+(?:the\s+)?(?:city|centre|center|town|"
         r"bristol))",

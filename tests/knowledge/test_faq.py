@@ -254,6 +254,8 @@ FACT_WORDINGS = {
         "christmas opening hours?",
         "can i come after work on thursday",
         "latest appointment after work?",
+        "open over christmas?",
+        "are you shut at lunchtime",
     ],
     "phone": [
         "what's your phone number",
@@ -263,8 +265,16 @@ FACT_WORDINGS = {
         "number?",
         "best way to get hold of you?",
         "have you got a landline i could ring",
+        "is there a direct line for the clinic",
     ],
-    "email": ["can i email you", "what is your email", "the clinic email?", "e-mail address pls"],
+    "email": [
+        "can i email you",
+        "what is your email",
+        "the clinic email?",
+        "e-mail address pls",
+        "i'd rather email, what's the address for that?",
+        "give me ur email so i can send a photo",
+    ],
     "address": [
         "what's your address",
         "where are you based",
@@ -274,6 +284,8 @@ FACT_WORDINGS = {
         "where abouts are you",
         "is there a bus stop near you",
         "where do i actually need to go for my appointment",
+        "whats ur addy",
+        "which bus stop is closest to you",
     ],
     "practitioners": [
         "who will treat me",
@@ -283,6 +295,8 @@ FACT_WORDINGS = {
         "who'll be doing my treatment",
         "can i ask for a female practitioner",
         "so who does the acupuncture, a man or a woman?",
+        "who's in on mondays",
+        "names of staff?",
     ],
 }
 NOT_FACTS = [
@@ -306,6 +320,8 @@ NOT_FACTS = [
     "pass me on to someone who works there",
     "who would be doing my acupuncture, are they qualified",
     "my last appointment was a bit rushed",
+    "book me the earliest slot",
+    "can i speak to someone",
 ]
 
 
