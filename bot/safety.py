@@ -60,14 +60,21 @@ _ALWAYS_URGENT = _any(
 _STROKE_SIGNS = (  # FAST: face, arms, speech - time to call 999
     r"\b(?:face|mouth|smile|lip)\b.{0,30}\b(?:droop\w*|fallen|dropped|lopsided|sagging)\b"
     r".{0,30}\b(?:one side|suddenly|all of a sudden)\b",
-    r"\bone side of (?:my|his|her|their|the) face\b.{0,30}"
+    r"\b(?:one|the left|the right|left|right) side of (?:my|his|her|their|the) face\b.{0,30}"
     r"\b(?:droop\w*|fallen|dropped|numb|weak|paralys\w*|won'?t move|isn'?t moving)\b",
     r"\b(?:can'?t|cannot|can not|unable to)\s+(?:lift|raise|move)\s+"
     r"(?:my|his|her|their|one|both|either)\s+(?:left |right )?(?:arms?|legs?|hands?)\b",
-    r"\b(?:arm|leg)\b.{0,15}\b(?:gone|went|is|feels?|going)\s+(?:all\s+)?(?:weak|limp|floppy)\b",
+    r"\b(?:arm|leg)\b.{0,15}\b(?:gone|went|is|feels?|feeling|going)\s+(?:all\s+|a\s+(?:bit|little)\s+|"
+    r"really\s+|very\s+|quite\s+|kind\s+of\s+|kinda\s+)?(?:weak|limp|floppy)\b",
+    # a drooping mouth or smile ("my face looks droopy" is a cosmetic worry)
+    r"\b(?:mouth|smile)\b.{0,20}\bdroop(?:s|ing|ed)?\b",
+    r"\b(?:face|mouth|smile)\b.{0,20}\b(?:dropped|fallen|slipped|gone lopsided)\b.{0,15}"
+    r"\b(?:on (?:the|one) (?:left|right|side)|on one side|one side)\b",
     r"\bsudden(?:ly)?\b.{0,30}\b(?:weakness|numbness|weak|numb)\b",
     r"\bslurr(?:ed|ing|s)\b",
     r"\b(?:speech|talking|speaking)\b.{0,20}\b(?:garbled|jumbled|muddled|not making sense)\b",
+    r"\b(?:talking|speaking|sounds)\s+(?:all\s+|really\s+)?(?:funny|strange|weird|drunk)\b",
+    r"\bwords\b.{0,20}\b(?:coming out wrong|jumbled|all wrong|muddled)\b",
     r"\b(?:can'?t|cannot|unable to|struggling to)\s+(?:speak|talk)\s+"
     r"(?:properly|clearly|straight|right(?!\s+(?:now|away|at\b)))\b",
     r"\bcan'?t get (?:my|the|his|her|their) words out\b",
@@ -75,9 +82,13 @@ _STROKE_SIGNS = (  # FAST: face, arms, speech - time to call 999
 )
 _EYE_SIGNS = (  # A&E or 999, do not drive
     r"\b(?:blurred|blurry|double|cloudy|dim|patchy)\s+vision\b",
-    r"\b(?:vision|eyesight|sight)\b.{0,20}\b(?:blurr\w*|double|gone|went|going|dark|funny|weird|"
+    r"\b(?:vision|eyesight|sight)\b.{0,30}\b(?:blurr\w*|double|gone|went|going|dark|funny|weird|"
     r"strange|changed|cloudy|fuzzy|worse)\b",
     r"\bseeing (?:double|flashing lights)\b",
+    r"\b(?:things|everything)\s+(?:look|looks|looking|is|are|seems?)\s+(?:all\s+|really\s+|a\s+bit\s+)?"
+    r"(?:blurr\w*|fuzzy|double|dark|dim)\b",
+    r"\b(?:shadow|curtain|dark patch|black spot|dark spot)\b.{0,30}\b(?:vision|eye|sight)\b",
+    r"\b(?:vision|eye|sight)\b.{0,40}\b(?:shadow|curtain|dark patch|black spot|dark spot)\b",
     r"\bflashing lights in (?:my|her|his|the) (?:eye|vision)",
     r"\b(?:lost|losing|loss of)\s+(?:the\s+)?(?:my\s+)?(?:sight|vision)\b",
     r"\b(?:can'?t|cannot|can not)\s+see\s+(?:properly|clearly|anything|straight|out of)\b",
@@ -149,7 +160,8 @@ _URGENT_IF_HAPPENING = _any(
 
 # Questions about what might happen, not reports of what is happening.
 _HYPOTHETICAL = _any(
-    r"^\s*(?:will|would|could|can|might|may|does|do|is|are|should|what if|how)\b",
+    # "can't see properly" opens a report, not a question
+    r"^\s*(?:will|would|could|can(?!'?t\b)|might|may|does|do|is|are|should|what if|how)\b",
     r"\b(?:normal|usual|common|likely|chance|risk)\b",
     r"\b(?:will|would|could|might)\s+(?:i|it|you|my)\b",
     r"\bafter(?:wards)?\s*\??\s*$",

@@ -177,6 +177,16 @@ NEW_EMERGENCIES = [
      Advice.HEAD_INJURY),
     ("my mum bumped her head when she fainted and she's really drowsy", Advice.HEAD_INJURY),
     ("I knocked my head and now I can't remember getting home", Advice.HEAD_INJURY),
+    # Written blind for the development set (bench/judge/messages_dev.yml) and missed before.
+    ("since my session this afternoon the vision in my right eye has gone blurry and there's "
+     "a dark patch. its not getting better", Advice.EYE),
+    ("now the left side of my face feels numb and my mouth droops when I try to smile, and my "
+     "arm feels a bit weak. Is this from the needles?", Advice.STROKE),
+    ("my mum's face has dropped on the right and she's talking funny", Advice.STROKE),
+    ("he can't move his arm properly and his words are coming out wrong", Advice.STROKE),
+    ("my eye is really painful since a needle went near it and things look blurry", Advice.EYE),
+    ("there's a dark shadow over part of my vision", Advice.EYE),
+    ("can't see out of my left eye properly since the session", Advice.EYE),
 ]
 
 NEW_ORDINARY = [
@@ -216,6 +226,9 @@ NEW_ORDINARY = [
     "what should I do if I feel faint",
     "i had a bit of a bruise yesterday, is that normal",
     "does facial acupuncture help with eye bags",
+    "can't wait for my session",
+    "can it affect your vision?",
+    "will my mouth droop after?",
 ]
 
 

@@ -48,4 +48,13 @@ def _check(args: argparse.Namespace) -> int:
         f"OK: {len(bundle.topics)} topics, {len(bundle.conditions)} conditions, "
         f"{len(bundle.treatments)} treatments."
     )
+    # Not errors: answers that send clients to the front desk until the clinic fills them in.
+    waiting = [t for t in bundle.topics if not t.confirmed]
+    if waiting:
+        print(
+            f"{len(waiting)} answers wait for the clinic to confirm them (confirmed: false; "
+            "until then they give the phone number):"
+        )
+        for topic in waiting:
+            print(f"  {topic.key}: {topic.title}")
     return 0

@@ -34,6 +34,11 @@ _DAY_PATTERNS = [(i, re.compile(rf"\b(?:{words})s?\b")) for i, words in enumerat
 _TODAY = re.compile(r"\b(today|tonight|now|right now|this (?:morning|afternoon|evening))\b")
 _TOMORROW = re.compile(r"\b(tomorrow|tmrw|tmr|tomoz)\b")
 _WEEKEND = re.compile(r"\b(weekends?|sat(?:urday)?s? (?:and|or|&) sun(?:day)?s?)\b")
+# Asks about the whole working week, even beside a named day ("saturdays, and weekdays?").
+_WHOLE_WEEK = re.compile(
+    r"\b(weekdays?|week\s+days?|during\s+the\s+week|mon(?:day)?\s*(?:-|to|til|till)\s*"
+    r"fri(?:day)?|(?:all|every|each)\s+(?:the\s+)?days|the\s+rest\s+of\s+the\s+week)\b"
+)
 _EVENING = re.compile(
     r"\b(late|evenings?|after work|after (?:5|6|five|six)|night|(?:5|6|7|8)\s?pm)\b"
 )
@@ -88,6 +93,8 @@ def hours_reply(clinic: Clinic, message: str, now: datetime) -> str:
     if _TOMORROW.search(text):
         day = (local + timedelta(days=1)).weekday()
         return _day_line(clinic, day, f"Tomorrow ({WEEKDAY_NAMES[day]})")
+    if _WHOLE_WEEK.search(text):
+        return "Our opening hours:\n" + week_text(clinic)
     named = days_asked(text)
     if named and not _WEEKEND.search(text):
         return " ".join(_day_line(clinic, day, f"On {WEEKDAY_NAMES[day]}s") for day in named)

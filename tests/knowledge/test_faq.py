@@ -217,6 +217,16 @@ def test_evenings_and_weekends_from_clinic_yml():
         assert (_hours(day) or "closed") in weekend
 
 
+@pytest.mark.parametrize(
+    "message", ["open saturdays? and what about weekdays", "what are your hours mon-fri"]
+)
+def test_a_question_about_the_working_week_gets_every_day(message):
+    text = ANSWERS.topic_reply("clinic_hours", message).text
+    for day in range(7):
+        assert WEEKDAYS[day].capitalize() in text
+        assert (_hours(day) or "closed") in text
+
+
 def test_address_phone_email_and_practitioners_come_from_the_yaml():
     address = ANSWERS.topic_reply("clinic_address").text
     assert CLINIC.address in address and facts.map_link(CLINIC.address) in address
@@ -634,3 +644,13 @@ def test_check_reports_a_health_claim_without_a_source(knowledge_dir: Path, caps
     )
     assert code == 1
     assert "needs at least one entry under 'sources'" in err
+
+
+def test_check_lists_the_answers_waiting_for_the_clinic(knowledge_dir: Path, capsys):
+    code = clinic_main(["knowledge", "check", "--dir", str(knowledge_dir)])
+    out = capsys.readouterr().out
+    assert code == 0
+    waiting = [t for t in KNOWLEDGE.topics if not t.confirmed]
+    assert waiting and f"{len(waiting)} answers wait for the clinic" in out
+    for topic in KNOWLEDGE.topics:
+        assert (f"  {topic.key}: " in out) is (not topic.confirmed), topic.key
