@@ -43,6 +43,10 @@ class ActionAnswerQuestion(StoreAction):
             verdict, bookable = await in_thread(ANSWERS.suitability_verdict, keys)
             if bookable is not None:
                 dispatcher.utter_message(text=verdict)
+                if reply is not None and (reply.likely or reply.topic is None):
+                    # The verdict answers it; a guess at another topic or a choice beside it
+                    # ("I'm allergic to nickel, what are the needles made of") is noise.
+                    reply = None
         if reply is None:
             if bookable is None:
                 dispatcher.utter_message(text=ANSWERS.no_answer_yet())

@@ -569,6 +569,24 @@ def test_talk_to_the_practitioner_first_offers_a_call_not_booking():
     assert SlotSet("booking_offered", True) not in events
 
 
+def test_a_verdict_is_not_followed_by_a_guess_at_another_topic(monkeypatch):
+    consult = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.CONSULT_FIRST][0]
+    monkeypatch.setattr(
+        ANSWERS, "search", lambda message: likely_choice("before_clothing", "safety")
+    )
+    message = f"I have {consult.synonyms[0]}, what are the needles made of?"
+
+    messages, _ = run(
+        ActionAnswerQuestion(),
+        tracker("ask_question", message, [condition_entity(consult.key)]),
+    )
+
+    texts = " ".join(m.get("text") or "" for m in messages)
+    assert consult.name in texts or consult.synonyms[0] in texts.lower()
+    assert content.answer_start("before_clothing") not in texts
+    assert CLINIC.phone in messages[-1]["text"]  # the consultation offer still follows
+
+
 def test_an_ok_verdict_still_offers_booking():
     ok = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.OK]
     if not ok:
