@@ -43,9 +43,12 @@ class ActionAnswerQuestion(StoreAction):
             verdict, bookable = await in_thread(ANSWERS.suitability_verdict, keys)
             if bookable is not None:
                 dispatcher.utter_message(text=verdict)
-                if reply is not None and (reply.likely or reply.topic is None):
-                    # The verdict answers it; a guess at another topic or a choice beside it
-                    # ("I'm allergic to nickel, what are the needles made of") is noise.
+                unsure = reply is not None and (reply.likely or reply.topic is None)
+                if bookable is False and unsure:
+                    # "Talk to the practitioner first" answers it, and the consultation offer
+                    # follows; a guess at another topic or a choice in between ("I'm allergic
+                    # to nickel, what are the needles made of") is noise. Beside a "with some
+                    # care" verdict the guess stays: "is it as good as botox?".
                     reply = None
         if reply is None:
             if bookable is None:

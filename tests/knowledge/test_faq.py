@@ -587,6 +587,22 @@ def test_a_verdict_is_not_followed_by_a_guess_at_another_topic(monkeypatch):
     assert CLINIC.phone in messages[-1]["text"]  # the consultation offer still follows
 
 
+def test_a_with_some_care_verdict_keeps_the_guess_beside_it(monkeypatch):
+    caution = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.CAUTION][0]
+    monkeypatch.setattr(
+        ANSWERS, "search", lambda message: likely_choice("vs_botox_fillers", "safety")
+    )
+    message = f"I have {caution.synonyms[0]}, is it as good as botox?"
+
+    messages, _ = run(
+        ActionAnswerQuestion(),
+        tracker("ask_question", message, [condition_entity(caution.key)]),
+    )
+
+    texts = " ".join(m.get("text") or "" for m in messages)
+    assert content.answer_start("vs_botox_fillers") in texts
+
+
 def test_an_ok_verdict_still_offers_booking():
     ok = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.OK]
     if not ok:
