@@ -41,6 +41,10 @@ class ActionAnswerQuestion(StoreAction):
         bookable = None
         if keys:
             verdict, bookable = await in_thread(ANSWERS.suitability_verdict, keys)
+            if bookable and reply is not None and reply.health_worry:
+                # After a visit ("spots on my chin since the treatment") the care advice answers
+                # it; "acne: usually possible, with some care" is advice for before one.
+                bookable = None
             if bookable is not None:
                 dispatcher.utter_message(text=verdict)
                 unsure = reply is not None and (reply.likely or reply.topic is None)

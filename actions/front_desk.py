@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 
 from actions import slots
 from actions.common import ANSWERS, Dispatcher, Domain, Events, StoreAction, after_answer, in_thread
+from actions.suitability import ActionCheckSuitability, condition_keys
 from bot.handoff import HandoffQueue, last_turns
 from bot.store.queries import KnowledgeNotLoaded
 from bot.store.session import StoreUnavailable
@@ -65,6 +66,10 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: Domain) -> Events:
+        if condition_keys(tracker):
+            # Not understood, but it names a condition, a medicine or an age ("do you treat
+            # teenagers? my daughter is 16"): that verdict is the answer, never "rephrase".
+            return await ActionCheckSuitability().run(dispatcher, tracker, domain)
         try:
             reply = await in_thread(ANSWERS.from_search, tracker.latest_message.get("text") or "")
         except (StoreUnavailable, KnowledgeNotLoaded):

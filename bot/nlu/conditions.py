@@ -22,6 +22,11 @@ OLDER_ADULT_FROM = 60
 # "I'm 5 weeks pregnant" is not an age.
 _NOT_AGE_UNITS = {"week", "weeks", "wks", "wk", "month", "months", "day", "days", "hours", "mins"}
 
+_RELATIVES = [
+    "daughter", "son", "child", "kid", "niece", "nephew", "granddaughter", "grandson",
+    "mum", "mom", "mother", "dad", "father", "nan", "gran", "grandma", "grandad", "wife",
+    "husband", "partner", "sister", "brother", "friend",
+]
 _AGE_PATTERNS: list[list[dict[str, Any]]] = [
     # 16 years old, 16 year old, 70 yrs old, 65 yo. "Years" alone is a span of time, not an
     # age: "my last seizure was 3 years ago", "botox 4 yrs back", "had it for 10 years".
@@ -33,6 +38,9 @@ _AGE_PATTERNS: list[list[dict[str, Any]]] = [
     [{"LOWER": {"IN": ["i", "she", "he"]}}, {"LOWER": {"IN": ["'m", "am", "m", "'s", "is"]}},
      {"LIKE_NUM": True}],
     [{"LOWER": {"IN": ["im", "aged", "age", "shes", "hes"]}}, {"LIKE_NUM": True}],
+    # my daughter is 16, my mum's 72, son is 15
+    [{"LOWER": {"IN": _RELATIVES}}, {"LOWER": {"IN": ["'s", "is", "s", "turned", "just"]}},
+     {"LOWER": {"IN": ["turned", "is"]}, "OP": "?"}, {"LIKE_NUM": True}],
 ]
 
 

@@ -599,6 +599,23 @@ def test_a_guess_beside_a_verdict_stays_only_if_booking_may_follow(
         assert CLINIC.phone in messages[-1]["text"]  # the consultation offer still follows
 
 
+def test_a_worry_after_a_visit_gets_care_advice_not_a_with_some_care_verdict(monkeypatch):
+    caution = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.CAUTION][0]
+    key = next(t.key for t in KNOWLEDGE.topics if t.category == "after_visit")
+    monkeypatch.setattr(ANSWERS, "search", lambda message: likely_choice(key, "safety"))
+    message = f"my {caution.synonyms[0]} has flared since my session yesterday, is that normal?"
+
+    messages, _ = run(
+        ActionAnswerQuestion(),
+        tracker("ask_question", message, [condition_entity(caution.key)]),
+    )
+
+    texts = " ".join(m.get("text") or "" for m in messages)
+    assert content.answer_start(key) in texts
+    assert content.condition(caution.key).advice.strip()[:40] not in texts
+    assert not offers_booking(messages)
+
+
 def test_an_ok_verdict_still_offers_booking():
     ok = [c for c in KNOWLEDGE.conditions if c.verdict == Verdict.OK]
     if not ok:
@@ -640,6 +657,16 @@ def test_fallback_asks_the_faq_first():
     question = TOPICS["clinic_email"].questions[0]
     messages, _ = run(ActionFallback(), tracker("nlu_fallback", question))
     assert CLINIC.email in messages[0]["text"]
+
+
+def test_a_message_not_understood_that_names_a_condition_gets_its_verdict():
+    young = content.condition("under_18")
+    messages, _ = run(
+        ActionFallback(),
+        tracker("nlu_fallback", "my daughter is 16, hmm?", [condition_entity(young.key)]),
+    )
+    assert young.advice.strip().split(".")[0] in " ".join(m.get("text") or "" for m in messages)
+    assert all(m.get("response") != "utter_please_rephrase" for m in messages)
 
 
 def test_out_of_scope_stays_out_of_scope_without_a_clear_answer():

@@ -63,12 +63,18 @@ def test_eczema_is_recognised(matcher):
     assert keys(matcher, "my eczema is bad at the moment") == ["eczema"]
 
 
-@pytest.mark.parametrize("text", ["I'm 16", "i'm 16", "im 17", "I am 15 years old"])
+@pytest.mark.parametrize(
+    "text",
+    ["I'm 16", "i'm 16", "im 17", "I am 15 years old", "my daughter is 16", "my son turned 15",
+     "do you treat teenagers?"],
+)
 def test_teenage_age_maps_to_under_18(matcher, text):
     assert keys(matcher, text) == ["under_18"]
 
 
-@pytest.mark.parametrize("text", ["i am 70", "I'm 65", "she's 70", "I'm 60 years old"])
+@pytest.mark.parametrize(
+    "text", ["i am 70", "I'm 65", "she's 70", "I'm 60 years old", "my mum's 72", "my dad is 80"]
+)
 def test_age_of_sixty_or_more_maps_to_older_adult(matcher, text):
     assert keys(matcher, text) == ["older_adult"]
 
@@ -78,6 +84,11 @@ def test_age_of_sixty_or_more_maps_to_older_adult(matcher, text):
 )
 def test_an_age_stated_with_years_old_is_read(matcher, text):
     assert keys(matcher, text) in (["under_18"], ["older_adult"])
+
+
+@pytest.mark.parametrize("text", ["my friend is 30", "my sister is 5 weeks pregnant"])
+def test_an_adult_relative_or_a_span_of_time_is_no_age_condition(matcher, text):
+    assert "under_18" not in keys(matcher, text) and "older_adult" not in keys(matcher, text)
 
 
 @pytest.mark.parametrize(
