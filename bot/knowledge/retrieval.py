@@ -2,8 +2,9 @@
 
 Every topic in the store lists `questions:` (5 to 15 ways clients ask it). A message is
 compared with each of them and with the topic's title, by cosine similarity over word
-n-grams (which words, which pairs: "after" versus "before") and character n-grams (typos,
-"make-up" versus "makeup"). A topic scores a blend of its closest question and of its
+n-grams (which words, which pairs: "after" versus "before"; typos mended first, and the
+names of `lexicon` word groups added) and character n-grams (typos, "make-up" versus
+"makeup"). A topic scores a blend of its closest question and of its
 centroid (all its questions together: the topic's vocabulary); a linear classifier over
 the same features, fitted when the index is built, sharpens the ranking between close
 topics, while the similarity alone decides whether a topic is in play. The index is rebuilt
@@ -13,6 +14,9 @@ new topic is answerable at once: no retraining, no restart.
 A message that plainly asks for a clinic fact ("what time do you close on thursday", see
 `facts.fact_asked`) ranks that fact's topic first with FACT_SCORE: answered from the YAML,
 never a "Do you mean" choice.
+
+`decide` turns a ranking into an answer, a named guess (a clear favourite among close
+topics, answered with the others as buttons), a "Do you mean" choice, or nothing.
 
 The thresholds below are calibrated by cross-validation over the topics' own questions
 (`python -m bench.faq`, figures in docs/benchmarks.md), never on a hold-out.
@@ -54,8 +58,8 @@ RIDGE_ALPHA = 1.0
 # Answer the best topic when the message's similarity to it is at least ANSWER_THRESHOLD
 # and its score is MARGIN clear of the runner-up. The pair with the most right answers in
 # 10-fold CV whose wrong answers stay within 2% and which answers at most 5% of the NLU
-# data's off-topic messages (56 topics, 807 questions: 32.5% right, 1.9% wrong, 40% a
-# choice holding it; `python -m bench.faq`).
+# data's off-topic messages (64 topics, 951 questions: 36.9% right, 2.0% wrong, 4.9% of
+# the off-topic messages answered; `python -m bench.faq`).
 ANSWER_THRESHOLD = 0.44
 MARGIN = 0.20
 # Between SUGGEST_THRESHOLD (similarity) and an answer: offer the best topics as buttons
@@ -70,7 +74,7 @@ LIKELY_MARGIN = 0.10
 LIKELY_PRECISION = 0.80
 # Below SUGGEST_THRESHOLD a topic far ahead of all others (LONE_MARGIN) is still a likely
 # guess if the message is at least LONE_FLOOR close to it ("do you treat teenagers? my
-# daughter is 16"): in 10-fold CV such lone guesses were right 10 times in 12, and 11 of the
+# daughter is 16"): in 10-fold CV such lone guesses were right 10 times in 12, and 13 of the
 # 351 off-topic messages of data/nlu.yml would get one (a sure "off-topic" never takes it).
 LONE_FLOOR = 0.20
 LONE_MARGIN = 0.30
