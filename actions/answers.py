@@ -7,12 +7,7 @@ from rasa_sdk import Tracker
 from actions.common import ANSWERS, Dispatcher, Domain, Events, StoreAction, after_answer, in_thread
 from actions.suitability import condition_keys, offer_consultation
 from bot.answers import TOPIC_ENTITY
-
-# Below this NLU confidence an "out of scope" message may still be a question we can answer.
-UNSURE_OUT_OF_SCOPE = 0.5
-# Below this one it may still be a health worry worth care advice given as a guess; above it,
-# it is plainly about something else ("how do I sew on a button with a needle").
-UNSURE_WORRY = 0.8
+from bot.reply import beside_verdict, taken_off_topic
 
 
 def chosen_topic(tracker: Tracker) -> str | None:
@@ -41,19 +36,9 @@ class ActionAnswerQuestion(StoreAction):
         bookable = None
         if keys:
             verdict, bookable = await in_thread(ANSWERS.suitability_verdict, keys)
-            if bookable and reply is not None and reply.health_worry:
-                # After a visit ("spots on my chin since the treatment") the care advice answers
-                # it; "acne: usually possible, with some care" is advice for before one.
-                bookable = None
+            bookable, reply = beside_verdict(reply, bookable)
             if bookable is not None:
                 dispatcher.utter_message(text=verdict)
-                unsure = reply is not None and (reply.likely or reply.topic is None)
-                if bookable is False and unsure:
-                    # "Talk to the practitioner first" answers it, and the consultation offer
-                    # follows; a guess at another topic or a choice in between ("I'm allergic
-                    # to nickel, what are the needles made of") is noise. Beside a "with some
-                    # care" verdict the guess stays: "is it as good as botox?".
-                    reply = None
         if reply is None:
             if bookable is None:
                 dispatcher.utter_message(text=ANSWERS.no_answer_yet())
@@ -75,13 +60,7 @@ class ActionOutOfScope(StoreAction):
         message = tracker.latest_message
         confidence = (message.get("intent") or {}).get("confidence") or 0.0
         reply = await in_thread(ANSWERS.from_search, message.get("text") or "")
-        # A sure "off-topic" takes only a clear answer, not a "Do you mean" choice, and a guess
-        # only when it is advice on a health worry ("bit tender round my cheekbone today"):
-        # for a worry, care advice beats "I can only help with...".
-        taken = reply is not None and reply.topic is not None
-        if reply is not None and reply.likely:
-            taken = reply.health_worry and confidence < UNSURE_WORRY
-        if reply is not None and (taken or confidence < UNSURE_OUT_OF_SCOPE):
+        if reply is not None and taken_off_topic(reply, confidence):
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
             return await after_answer(dispatcher, tracker, offer=reply.offer_booking)
         dispatcher.utter_message(response="utter_out_of_scope")

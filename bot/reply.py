@@ -55,6 +55,40 @@ class Reply:
     health_worry: bool = False
 
 
+# Below this NLU confidence an "out of scope" message may still be a question we can answer;
+# below UNSURE_WORRY it may still be a health worry worth care advice given as a guess, above
+# it plainly about something else ("how do I sew on a button with a needle").
+UNSURE_OFF_TOPIC = 0.5
+UNSURE_WORRY = 0.8
+
+
+def taken_off_topic(reply: Reply | None, confidence: float) -> bool:
+    """Whether a message the NLU called off-topic (this sure) gets this reply: a sure one takes
+    only a clear answer, not a "Do you mean" choice, and a guess only when it is advice on a
+    health worry ("bit tender round my cheekbone today"), which beats "I can only help..."."""
+    if reply is None:
+        return False
+    if confidence < UNSURE_OFF_TOPIC:
+        return True
+    if reply.likely:
+        return reply.health_worry and confidence < UNSURE_WORRY
+    return reply.topic is not None
+
+
+def beside_verdict(reply: Reply | None, bookable: bool | None) -> tuple[bool | None, Reply | None]:
+    """What follows a condition's verdict: (bookable, where None hides the verdict; the reply
+    still to show). After a visit ("spots on my chin since the treatment") care advice answers
+    it, not "acne: usually possible, with some care", which is for before one. "Talk to the
+    practitioner first" answers it, the consultation offer follows, and a guess or a choice in
+    between ("I'm allergic to nickel, what are the needles made of") is noise; beside a "with
+    some care" verdict the guess stays ("is it as good as botox?")."""
+    if bookable and reply is not None and reply.health_worry:
+        return None, reply
+    if bookable is False and reply is not None and (reply.likely or reply.topic is None):
+        return False, None
+    return bookable, reply
+
+
 def fill_placeholders(answer: str, clinic: queries.Clinic) -> str:
     """The {phone}, {address} ... of an answer, from clinic.yml (never typed in answers)."""
     values = {
